@@ -1,0 +1,165 @@
+"""The two contracts every adapter fulfils, and the errors they may raise.
+
+The TUI and the headless commands speak only to these protocols, so an in-house deployer or
+metrics store plugs in as a separate package registered under the `rollwatch.deploy` or
+`rollwatch.metrics` entry-point group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from backends.model import Expectation, MetricQuery, QueryResult, Rollout, RolloutSummary
+
+
+class Capability(StrEnum):
+    """What a deploy backend can do besides reading; the UI offers only these."""
+
+    PROMOTE = "promote"
+    PROMOTE_FULL = "promote_full"
+    ABORT = "abort"
+    RETRY = "retry"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class BackendError(Exception):
+    """An outside system failed; `retryable` says whether trying again may help.
+
+    `detail` carries the system's own words (Prometheus' errorType and error, the Kubernetes
+    Status message) so that the user sees what the system said, not a paraphrase.
+    """
+
+    retryable = False
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.message}: {self.detail}" if self.detail else self.message
+
+
+class Unreachable(BackendError):
+    """Connection refused, timed out, DNS failure, 5xx: the system may come back."""
+
+    retryable = True
+
+
+class Unauthorized(BackendError):
+    """401 or 403: credentials are missing, expired or not allowed to do this."""
+
+
+class NotFound(BackendError):
+    """The rollout (or the endpoint) does not exist."""
+
+
+class Conflict(BackendError):
+    """The rollout moved on since the user looked: their confirmation no longer applies."""
+
+
+class BadResponse(BackendError):
+    """The system answered with something that cannot be understood (garbage JSON, bad query)."""
+
+
+class Unsupported(BackendError):
+    """The backend lacks the capability for this action."""
+
+
+@runtime_checkable
+class DeployBackend(Protocol):
+    """Reads rollouts from a deploy system and asks it to move them on."""
+
+    capabilities: frozenset[Capability]
+
+    async def list_rollouts(self) -> list[RolloutSummary]:
+        """Every rollout this backend can see, finished ones included.
+
+        Raises:
+            Unreachable, Unauthorized, BadResponse.
+        """
+        ...
+
+    async def get_rollout(self, rollout_id: str) -> Rollout:
+        """One snapshot of a rollout.
+
+        Raises:
+            NotFound: no rollout has this id.
+            Unreachable, Unauthorized, BadResponse.
+        """
+        ...
+
+    def watch_rollout(self, rollout_id: str) -> AsyncIterator[Rollout]:
+        """Snapshots of one rollout: the current one first, then one per change.
+
+        The iterator ends or raises when the stream drops; the caller reconnects.
+
+        Raises:
+            NotFound, Unreachable, Unauthorized, BadResponse.
+        """
+        ...
+
+    async def promote(self, rollout_id: str, *, expect: Expectation, full: bool = False) -> Rollout:
+        """Move the rollout to its next step (or, with `full`, all the way).
+
+        Args:
+            expect: what the user saw; checked against the rollout as it is now.
+            full: skip every remaining step and analysis.
+
+        Returns:
+            The rollout after the request was accepted.
+
+        Raises:
+            Conflict: the rollout is no longer at `expect`; nothing was changed.
+            Unsupported: the backend lacks PROMOTE (or PROMOTE_FULL).
+        """
+        ...
+
+    async def abort(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        """Send all traffic back to stable.
+
+        Raises:
+            Conflict: the rollout is no longer at `expect`; nothing was changed.
+            Unsupported: the backend lacks ABORT.
+        """
+        ...
+
+    async def retry(self, rollout_id: str) -> Rollout:
+        """Start an aborted rollout again from its first step.
+
+        Raises:
+            Unsupported: the backend lacks RETRY.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections; the backend is not used afterwards."""
+        ...
+
+
+@runtime_checkable
+class MetricsBackend(Protocol):
+    """Answers range queries for one metric, split into stable and canary where it applies."""
+
+    async def query_range(
+        self, query: MetricQuery, start: datetime, end: datetime, step: timedelta
+    ) -> QueryResult:
+        """Samples of `query` from `start` to `end` inclusive, one per `step`.
+
+        Returns:
+            For a split query, the `stable` and `canary` series; otherwise the `all` series.
+            Roles with no matching series are listed in `missing`.
+
+        Raises:
+            BadResponse: the store rejected the query (its own words in `detail`).
+            Unreachable, Unauthorized.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections; the backend is not used afterwards."""
+        ...
