@@ -1,0 +1,37 @@
+"""The Textual app: a thin shell that runs one session and shows its watch screen."""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from tui.messages import SessionUpdate
+from tui.screens.watch import WatchScreen
+from tui.session import Session
+from tui.updates import Update
+
+
+class RollwatchApp(App[None]):
+    CSS_PATH = "rollwatch.tcss"
+    TITLE = "rollwatch"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(self, session: Session, *, run_session: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self._run_session = run_session
+        self._screen: WatchScreen | None = None
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """Role colours as theme variables, so a theme can recolour stable and canary."""
+        return {"stable": "#5fafff", "canary": "#ffaf5f", "dependency": "#b0a0e0"}
+
+    def on_mount(self) -> None:
+        self._screen = WatchScreen(self.session)
+        self.push_screen(self._screen)
+        self.session.subscribe(self._forward)
+        if self._run_session:
+            self.run_worker(self.session.run(), name="session", group="session")
+
+    def _forward(self, update: Update) -> None:
+        if self._screen is not None:
+            self._screen.post_message(SessionUpdate(update))

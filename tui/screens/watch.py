@@ -1,0 +1,242 @@
+"""The watch screen: one rollout, its metrics side by side, its steps and events.
+
+It renders only what the session publishes and redraws only the parts an update touched; the
+one timer it runs moves the clocks shown in the header (elapsed, time left in a pause).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from backends.base import BackendError
+from backends.model import Role, Rollout
+from tui import format
+from tui.messages import SessionUpdate
+from tui.prompts import describe
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.session import Action, Confirmation, Refused, Session
+from tui.updates import EventsAdded, LinkChanged, MetricsChanged, RolloutChanged
+from tui.widgets.colors import theme_color
+from tui.widgets.event_log import EventLog
+from tui.widgets.metric_row import MetricRow
+from tui.widgets.rollout_header import RolloutHeader
+from tui.widgets.steps_bar import StepsBar
+
+COMPACT_WIDTH = 100
+COMPACT_HEIGHT = 30
+CHROME_LINES = 5
+"""Header (2), steps (1), column titles (1) and footer (1)."""
+EVENTS_LARGE = 6
+EVENTS_SMALL = 5
+MIN_PLOT_LINES = 5
+
+
+class WatchScreen(Screen[None]):
+    BINDINGS = [
+        Binding(
+            "p", "promote", "Promote", tooltip="Move the rollout to its next step.", id="promote"
+        ),
+        Binding(
+            "P",
+            "promote_full",
+            "Promote all",
+            tooltip="Skip every remaining step.",
+            id="promote-full",
+        ),
+        Binding("a", "abort", "Abort", tooltip="Send all traffic back to stable.", id="abort"),
+        Binding("question_mark", "help", "Help", tooltip="Show the keys.", id="help"),
+        Binding("q", "quit", "Quit", tooltip="Leave rollwatch; the rollout goes on.", id="quit"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self._step_changes: list[float] = []
+        self._last_step: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield RolloutHeader(id="header")
+        yield StepsBar(id="steps")
+        yield Static(id="link", classes="link")
+        yield Static(id="columns")
+        with Vertical(id="metrics"):
+            for window in self.session.windows.values():
+                yield MetricRow(window)
+        yield EventLog(id="events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#link").display = False
+        self._apply_size()
+        self.set_interval(1.0, self._tick)
+        if self.session.rollout is not None:
+            self._show_rollout(self.session.rollout)
+
+    def on_resize(self) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        """Share the height among the metric rows; rows too short for a plot become bars."""
+        width, height = self.app.size
+        small = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
+        self.set_class(small, "-compact")
+        rows = list(self.query(MetricRow))
+        fixed = CHROME_LINES + (EVENTS_SMALL if small else EVENTS_LARGE)
+        per_row = max(2, (height - fixed) // max(1, len(rows)))
+        compact = small or per_row < MIN_PLOT_LINES
+        for row in rows:
+            row.styles.height = per_row
+            row.set_compact(compact)
+        self.query_one("#metrics").styles.height = max(0, min(per_row * len(rows), height - fixed))
+
+    def _tick(self) -> None:
+        if self.session.rollout is not None:
+            now = self.session.clock.now()
+            self.query_one(RolloutHeader).show(self.session.rollout, now)
+            self.query_one(StepsBar).show(self.session.rollout, now)
+
+    # session updates
+
+    @on(SessionUpdate)
+    def _on_update(self, message: SessionUpdate) -> None:
+        update = message.update
+        if isinstance(update, RolloutChanged):
+            self._show_rollout(update.rollout)
+        elif isinstance(update, MetricsChanged):
+            self._show_metrics(update.names)
+        elif isinstance(update, EventsAdded):
+            self.query_one(EventLog).add(update.events)
+        elif isinstance(update, LinkChanged):
+            self._show_links()
+
+    def _show_rollout(self, rollout: Rollout) -> None:
+        now = self.session.clock.now()
+        if rollout.current_step != self._last_step:
+            if self._last_step is not None:
+                self._step_changes.append(now.timestamp())
+            self._last_step = rollout.current_step
+        with self.app.batch_update():
+            self.query_one(RolloutHeader).show(rollout, now)
+            self.query_one(StepsBar).show(rollout, now)
+            self._show_columns(rollout)
+        self.refresh_bindings()
+
+    def _show_columns(self, rollout: Rollout) -> None:
+        text = Text(no_wrap=True, overflow="crop")
+        label_width = 16 if self.has_class("-compact") else 20
+        graph_width = max(10, (self.size.width - label_width) // 2)
+        text.append(" " * label_width)
+        stable = (
+            f"stable {format.revision(rollout.stable.id)} {format.weight(rollout.stable.weight)}"
+        )
+        text.append(
+            stable.ljust(graph_width)[:graph_width], f"bold {theme_color(self.app, 'stable')}"
+        )
+        if rollout.canary:
+            canary = f"canary {format.revision(rollout.canary.id)} {format.weight(rollout.canary.weight)}"
+            text.append(canary, f"bold {theme_color(self.app, 'canary')}")
+        self.query_one("#columns", Static).update(text)
+
+    def _show_metrics(self, names: frozenset[str]) -> None:
+        now = self.session.clock.now().timestamp()
+        x_range = (self._x_start(now), now)
+        markers = [t for t in self._step_changes if t >= x_range[0]]
+        with self.app.batch_update():
+            for row in self.query(MetricRow):
+                if row.window.spec.name in names:
+                    row.update_window(x_range, markers)
+
+    def _x_start(self, now: float) -> float:
+        """Both graphs start where the canary's data starts, so the pair covers one period."""
+        span = max(w.span.total_seconds() for w in self.session.windows.values())
+        starts = [
+            points[0][0]
+            for w in self.session.windows.values()
+            if w.spec.split and (points := w.window(Role.CANARY).points)
+        ]
+        start = min(starts, default=now - span)
+        return max(now - span, min(start, now - 60.0))
+
+    def _show_links(self) -> None:
+        problems = [f"{source}: {error}" for source, error in self.session.links.items() if error]
+        link = self.query_one("#link", Static)
+        link.display = bool(problems)
+        if problems:
+            link.update("⚠ " + " · ".join(problems) + " — retrying")
+
+    # actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("promote", "promote_full", "abort"):
+            rollout = self.session.rollout
+            if self.session.read_only:
+                return None
+            if rollout is None or rollout.phase.finished:
+                return None
+        return True
+
+    def action_promote(self) -> None:
+        self._ask(Action.PROMOTE)
+
+    def action_promote_full(self) -> None:
+        self._ask(Action.PROMOTE_FULL)
+
+    def action_abort(self) -> None:
+        self._ask(Action.ABORT)
+
+    def action_help(self) -> None:
+        rows = [
+            ("p", "promote: confirm, then move to the next step"),
+            ("P", "promote fully: confirm, then skip every remaining step"),
+            ("a", "abort: confirm, then send all traffic back to stable"),
+            ("?", "this help"),
+            ("q", "quit (the rollout goes on without you)"),
+        ]
+        notes = (
+            "Read-only mode: promote and abort are off."
+            if self.session.read_only
+            else ("Nothing happens without a confirmation; the prompt says exactly what will.")
+        )
+        self.app.push_screen(HelpScreen(rows, notes))
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    def _ask(self, action: Action) -> None:
+        rollout = self.session.rollout
+        try:
+            confirmation = self.session.confirmation(action)
+        except Refused as refusal:
+            self.notify(str(refusal), severity="warning")
+            return
+        assert rollout is not None
+        what = describe(action, rollout)
+        title = {
+            Action.PROMOTE: "Promote?",
+            Action.PROMOTE_FULL: "Promote fully?",
+            Action.ABORT: "Abort?",
+        }[action]
+        label = "Abort" if action == Action.ABORT else "Promote"
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.run_worker(self._execute(confirmation, what), group="actions")
+
+        self.app.push_screen(
+            ConfirmScreen(title, what, label, danger=action == Action.ABORT), answered
+        )
+
+    async def _execute(self, confirmation: Confirmation, what: str) -> None:
+        try:
+            await self.session.execute(confirmation)
+        except (Refused, BackendError) as error:
+            self.notify(f"{error}", title="Not done", severity="error", timeout=10)
+            return
+        self.notify(what, title="Done")

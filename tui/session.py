@@ -1,0 +1,294 @@
+"""The live session: follows one rollout, keeps its metric windows, and acts for the user.
+
+It owns all I/O scheduling so that widgets only render what they are given, and so that the
+headless commands run exactly the logic the screen shows. Every outside failure becomes a
+`LinkChanged` update and a retry with backoff; nothing here ever needs a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import random
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from backends.base import BackendError, Capability, DeployBackend, MetricsBackend, Unsupported
+from backends.clock import Clock
+from backends.model import (
+    EventLevel,
+    Expectation,
+    MetricQuery,
+    QueryContext,
+    Role,
+    Rollout,
+    RolloutEvent,
+)
+from tui.specs import MetricSpec
+from tui.updates import EventsAdded, LinkChanged, MetricsChanged, RolloutChanged, Update
+from tui.windows import MetricWindow
+
+EVENTS_KEPT = 200
+BACKOFF_START = 1.0
+BACKOFF_MAX = 60.0
+
+
+class Action(StrEnum):
+    PROMOTE = "promote"
+    PROMOTE_FULL = "promote_full"
+    ABORT = "abort"
+
+
+class Refused(Exception):
+    """The session will not do what was asked; the message says why, in the user's terms."""
+
+
+_tokens = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """One explicit yes from the user: what they saw, what they agreed to, once."""
+
+    action: Action
+    expect: Expectation
+    token: int
+
+
+class Session:
+    """One watched rollout: its latest snapshot, metric windows and event log."""
+
+    def __init__(
+        self,
+        deploy: DeployBackend,
+        metrics: MetricsBackend,
+        rollout_id: str,
+        specs: Sequence[MetricSpec],
+        clock: Clock,
+        *,
+        window: timedelta = timedelta(minutes=30),
+        read_only: bool = False,
+    ) -> None:
+        self.deploy = deploy
+        self.metrics = metrics
+        self.rollout_id = rollout_id
+        self.clock = clock
+        self.read_only = read_only
+        self.windows = {spec.name: MetricWindow(spec, window) for spec in specs}
+        self.rollout: Rollout | None = None
+        self.events: deque[RolloutEvent] = deque(maxlen=EVENTS_KEPT)
+        self.links: dict[str, str | None] = {"deploy": None, "metrics": None}
+        self._subscribers: list[Callable[[Update], None]] = []
+        self._seen_events: set[tuple[datetime, str]] = set()
+        self._used: set[int] = set()
+        self._acting = asyncio.Lock()
+        self._first_rollout = asyncio.Event()
+        self._jitter = random.Random(rollout_id)
+
+    # subscribers
+
+    def subscribe(self, callback: Callable[[Update], None]) -> Callable[[], None]:
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback)
+
+    def _publish(self, update: Update) -> None:
+        for callback in list(self._subscribers):
+            callback(update)
+
+    # running
+
+    async def run(self) -> None:
+        """Follow the rollout and poll its metrics until cancelled."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._follow())
+            group.create_task(self._poll())
+
+    async def _follow(self) -> None:
+        failures = 0
+        while True:
+            try:
+                async for rollout in self.deploy.watch_rollout(self.rollout_id):
+                    failures = 0
+                    self._link("deploy", None)
+                    self._accept(rollout)
+                raise BackendError("the watch stream ended")
+            except BackendError as error:
+                failures += 1
+                delay = self._backoff(failures)
+                self._link("deploy", str(error), delay)
+                await self.clock.sleep(delay)
+
+    async def _poll(self) -> None:
+        await self._first_rollout.wait()
+        failures = 0
+        while True:
+            ok = await self.refresh_metrics()
+            failures = 0 if ok else failures + 1
+            delay = self._backoff(failures) if failures else self.poll_interval
+            await self.clock.sleep(delay)
+
+    @property
+    def poll_interval(self) -> float:
+        resolutions = [w.spec.resolution.total_seconds() for w in self.windows.values()]
+        return min(resolutions, default=10.0)
+
+    def _backoff(self, failures: int) -> float:
+        base = min(BACKOFF_MAX, BACKOFF_START * 2 ** (failures - 1))
+        return base * (0.5 + self._jitter.random() / 2)
+
+    def _link(self, source: str, error: str | None, retry_in: float | None = None) -> None:
+        if self.links.get(source) == error and error is None:
+            return
+        self.links[source] = error
+        self._publish(LinkChanged(source, error, retry_in))
+        if error is not None:
+            self._add_events(
+                [
+                    RolloutEvent(
+                        time=self.clock.now(),
+                        message=f"{source}: {error}",
+                        level=EventLevel.WARNING,
+                    )
+                ]
+            )
+
+    def _accept(self, rollout: Rollout) -> None:
+        previous = self.rollout
+        self.rollout = rollout
+        if previous is None or _revisions(previous) != _revisions(rollout):
+            for window in self.windows.values():
+                window.reset()
+        self._first_rollout.set()
+        self._publish(RolloutChanged(rollout))
+        self._add_events(rollout.events)
+
+    def _add_events(self, events: Sequence[RolloutEvent]) -> None:
+        new = [e for e in events if (e.time, e.message) not in self._seen_events]
+        if not new:
+            return
+        for event in new:
+            self._seen_events.add((event.time, event.message))
+            self.events.append(event)
+        if len(self._seen_events) > 4 * EVENTS_KEPT:
+            self._seen_events = {(e.time, e.message) for e in self.events}
+        self._publish(EventsAdded(tuple(new)))
+
+    # metrics
+
+    def context(self) -> QueryContext:
+        rollout = self.rollout
+        assert rollout is not None
+        return QueryContext(
+            service=rollout.service,
+            namespace=rollout.namespace or "",
+            workload=rollout.canary.workload or rollout.name if rollout.canary else rollout.name,
+            stable_revision=rollout.stable.id,
+            canary_revision=rollout.canary.id if rollout.canary else None,
+            stable_workload=rollout.stable.workload,
+            canary_workload=rollout.canary.workload if rollout.canary else None,
+        )
+
+    async def refresh_metrics(self) -> bool:
+        """Fetch each metric's new span only; True when every query succeeded."""
+        if self.rollout is None:
+            return False
+        now = self.clock.now().timestamp()
+        context = self.context()
+        changed: set[str] = set()
+        errors: list[str] = []
+        for name, window in self.windows.items():
+            step = window.spec.resolution.total_seconds()
+            end = math.floor(now / step) * step
+            start = (
+                window.fetched_until + step
+                if window.fetched_until is not None
+                else end - window.span.total_seconds()
+            )
+            if start > end:
+                continue
+            query = MetricQuery(
+                name=name,
+                template=window.spec.query,
+                context=context,
+                split=window.spec.split,
+                revision_label=window.spec.revision_label,
+                resolution=window.spec.resolution,
+            )
+            try:
+                result = await self.metrics.query_range(
+                    query, _utc(start), _utc(end), window.spec.resolution
+                )
+            except BackendError as error:
+                window.error = str(error)
+                errors.append(f"{name}: {error}")
+                changed.add(name)
+                continue
+            window.fetched_until = end
+            window.error = None
+            window.warnings = list(result.warnings)
+            window.missing = list(result.missing)
+            for role, series in result.series.items():
+                window.revisions[role] = series.revision
+                if window.window(role).extend(series.points, window.spec.scale):
+                    changed.add(name)
+        if errors:
+            self._link("metrics", "; ".join(errors), self._backoff(1))
+        else:
+            self._link("metrics", None)
+        if changed:
+            self._publish(MetricsChanged(frozenset(changed)))
+        return not errors
+
+    # actions
+
+    def confirmation(self, action: Action) -> Confirmation:
+        """What the user is about to confirm, fixed at the moment the prompt opens."""
+        if self.rollout is None:
+            raise Refused("the rollout has not been read yet")
+        return Confirmation(action, Expectation.of(self.rollout), next(_tokens))
+
+    async def execute(self, confirmation: Confirmation) -> Rollout:
+        """Carry out one confirmation, at most once, and never on a stale picture."""
+        if self.read_only:
+            raise Refused("read-only mode: promote and abort are disabled")
+        if confirmation.token in self._used:
+            raise Refused("this confirmation was already used")
+        if self.links["deploy"] is not None:
+            raise Refused(f"the rollout's state is stale ({self.links['deploy']}); wait for it")
+        needed = {
+            Action.PROMOTE: Capability.PROMOTE,
+            Action.PROMOTE_FULL: Capability.PROMOTE_FULL,
+            Action.ABORT: Capability.ABORT,
+        }[confirmation.action]
+        if needed not in self.deploy.capabilities:
+            raise Unsupported(f"this deploy backend cannot {confirmation.action.replace('_', ' ')}")
+        async with self._acting:
+            if confirmation.token in self._used:
+                raise Refused("this confirmation was already used")
+            self._used.add(confirmation.token)
+            if confirmation.action == Action.ABORT:
+                rollout = await self.deploy.abort(self.rollout_id, expect=confirmation.expect)
+            else:
+                rollout = await self.deploy.promote(
+                    self.rollout_id,
+                    expect=confirmation.expect,
+                    full=confirmation.action == Action.PROMOTE_FULL,
+                )
+        self._accept(rollout)
+        return rollout
+
+
+def _revisions(rollout: Rollout) -> tuple[str, str | None]:
+    return rollout.stable.id, rollout.canary.id if rollout.canary else None
+
+
+def _utc(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def series_for(window: MetricWindow) -> dict[Role, list[tuple[float, float]]]:
+    return {role: window.window(role).points for role in window.roles}

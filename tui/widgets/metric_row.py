@@ -1,0 +1,154 @@
+"""One metric: its name, latest values, gate badge, and stable and canary side by side.
+
+Both graphs share one x-range (the session's window) and one y-range (the pair's extremes), so
+the eye compares them without reading ticks; a dependency metric gets one wide graph with the
+rollout's step changes marked.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from backends.model import GateResult, GateStatus, Role
+from tui import format
+from tui.widgets.colors import theme_color
+from tui.widgets.graph import GraphData, MetricGraph, finite
+from tui.windows import MetricWindow
+
+BADGES = {
+    GateStatus.PASS: ("✔ pass", "success"),
+    GateStatus.MARGINAL: ("~ marginal", "warning"),
+    GateStatus.FAIL: ("✖ fail", "error"),
+    GateStatus.PENDING: ("… pending", "secondary"),
+}
+
+
+def badge(gate: GateResult | None) -> tuple[str, str]:
+    """The badge text and theme variable for a gate; no gate reads as a dash."""
+    if gate is None:
+        return "· no gate", "foreground-muted"
+    return BADGES[gate.status]
+
+
+class MetricLabel(Static):
+    DEFAULT_CSS = """
+    MetricLabel { width: 20; height: 1fr; padding: 0 1; }
+    """
+
+
+class MetricRow(Horizontal):
+    """A metric's row; `update_window` is called only when its data changed."""
+
+    DEFAULT_CSS = """
+    MetricRow { height: 6; }
+    MetricRow > MetricLabel { border-right: vkey $panel-lighten-2; }
+    MetricRow.dependency MetricGraph#canary { display: none; }
+    """
+
+    def __init__(self, window: MetricWindow) -> None:
+        super().__init__(classes="" if window.spec.split else "dependency")
+        self.window = window
+        self.gate: GateResult | None = None
+        self.compact = False
+
+    def compose(self) -> ComposeResult:
+        yield MetricLabel(id="label")
+        yield MetricGraph("stable" if self.window.spec.split else "dependency", id="stable")
+        yield MetricGraph("canary", ticks=False, id="canary")
+
+    def on_mount(self) -> None:
+        self._label()
+
+    def update_window(self, x_range: tuple[float, float], markers: list[float]) -> None:
+        roles = self.window.roles
+        series = {role: self.window.window(role).points for role in roles}
+        y_range = _shared_range([p for points in series.values() for p in points], self.gate)
+        threshold = self.gate.threshold if self.gate else None
+        graphs = ("stable", "canary") if self.window.spec.split else ("stable",)
+        for graph_id, role in zip(graphs, roles, strict=False):
+            self.query_one(f"#{graph_id}", MetricGraph).show(
+                GraphData(
+                    points=series[role],
+                    x_range=x_range,
+                    y_range=y_range,
+                    threshold=threshold
+                    if role != Role.STABLE or not self.window.spec.split
+                    else None,
+                    markers=() if self.window.spec.split else tuple(markers),
+                )
+            )
+        self._label()
+
+    def set_gate(self, gate: GateResult | None) -> None:
+        self.gate = gate
+        self._label()
+
+    def set_compact(self, compact: bool) -> None:
+        self.compact = compact
+        for graph in self.query(MetricGraph):
+            graph.compact = compact
+        self._label()
+
+    def _label(self) -> None:
+        if self.compact:
+            self.query_one("#label", MetricLabel).update(self._compact_label())
+            return
+        spec = self.window.spec
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(spec.name, "bold")
+        if spec.unit:
+            text.append(f" {spec.unit}", "dim")
+        text.append("\n")
+        for role in self.window.roles:
+            last = self.window.window(role).last
+            color = theme_color(self.app, "stable" if role != Role.CANARY else "canary")
+            name = {Role.STABLE: "stable", Role.CANARY: "canary", Role.ALL: "now"}[role]
+            text.append(f"{name:<7}", color)
+            text.append(format.value(last[1] if last else None, spec.unit))
+            text.append("\n")
+        if self.window.error:
+            text.append("⚠ query failed", theme_color(self.app, "error"))
+        elif Role.CANARY in self.window.missing:
+            text.append("⚠ no canary series", theme_color(self.app, "warning"))
+        else:
+            label, variable = badge(self.gate)
+            text.append(label, theme_color(self.app, variable))
+        self.query_one("#label", MetricLabel).update(text)
+
+    def _compact_label(self) -> Text:
+        """Two lines: name and gate mark; then the latest values, coloured by role."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        label, variable = badge(self.gate)
+        if self.window.error or Role.CANARY in self.window.missing:
+            label, variable = "⚠", "error"
+        text.append(label[0], theme_color(self.app, variable))
+        text.append(f" {self.window.spec.name}\n", "bold")
+        values = []
+        for role in self.window.roles:
+            last = self.window.window(role).last
+            color = theme_color(self.app, "canary" if role == Role.CANARY else "stable")
+            values.append((format.value(last[1] if last else None), color))
+        for i, (value, color) in enumerate(values):
+            text.append(("  " if i == 0 else " │ ") + value, color)
+        return text
+
+
+def _shared_range(
+    points: list[tuple[float, float]], gate: GateResult | None
+) -> tuple[float, float]:
+    values = [v for _, v in finite(points)]
+    if gate is not None and gate.threshold is not None:
+        values.append(gate.threshold)
+    if not values:
+        return 0.0, 1.0
+    low, high = min(values), max(values)
+    if math.isclose(low, high):
+        pad = max(abs(low) * 0.1, 1e-3)
+        return low - pad, high + pad
+    pad = (high - low) * 0.05
+    return (0.0 if low >= 0 and low - pad < 0 else low - pad), high + pad
