@@ -1,0 +1,371 @@
+"""Statistics behind the health gates: rank test, shift interval, outliers, rate test.
+
+Pure functions over plain floats with no third-party imports, so the judge runs wherever the
+TUI runs. Kayenta's judge (the reference for the compare gate) approximates in places: it finds
+interval bounds with a root finder whose absolute tolerance of 1e-4 swamps small values such as
+error ratios, and it adds random noise to constant samples. Here the bounds are order statistics
+of the pairwise differences, so they are exact at any scale and the same on every run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Literal
+
+Direction = Literal["increase", "decrease", "either"]
+Label = Literal["Pass", "High", "Low", "NoData"]
+
+TIED_SHARE = 0.5
+"""Share of one value in the pooled samples from which a shift estimate is meaningless."""
+
+
+def normal_quantile(p: float) -> float:
+    return NormalDist().inv_cdf(p)
+
+
+def normal_sf(z: float) -> float:
+    """Upper tail via erfc: `1 - cdf` would round tiny p-values to zero."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def mean(values: Sequence[float]) -> float:
+    """Accurate mean that still answers (with inf or NaN) when values are not finite."""
+    if all(math.isfinite(v) for v in values):
+        return math.fsum(values) / len(values)
+    return sum(values) / len(values)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear interpolation between order statistics (R-7), as Kayenta and numpy do."""
+    ordered = sorted(values)
+    h = (len(ordered) - 1) * q / 100.0
+    low = math.floor(h)
+    high = min(low + 1, len(ordered) - 1)
+    if h == low or ordered[low] == ordered[high]:
+        return ordered[low]
+    return ordered[low] + (h - low) * (ordered[high] - ordered[low])
+
+
+def iqr_outliers(values: Sequence[float], factor: float) -> list[bool]:
+    """Kayenta's IQR detector with reduced sensitivity.
+
+    The fences never cut inside the 1st-99th percentile range, so a large, clean sample loses at
+    most its extreme percent instead of its natural tail.
+    """
+    if not values:
+        return []
+    q1, q3 = percentile(values, 25), percentile(values, 75)
+    spread = factor * (q3 - q1)
+    low = min(percentile(values, 1), q1 - spread)
+    high = max(percentile(values, 99), q3 + spread)
+    return [v < low or v > high for v in values]
+
+
+def prepare(
+    values: Sequence[float],
+    nan_strategy: Literal["remove", "replace"],
+    outlier_factor: float | None,
+) -> list[float]:
+    """Values ready for ranking: infinities count as NaN since a rank shift needs magnitudes."""
+    if nan_strategy == "replace":
+        ready = [v if math.isfinite(v) else 0.0 for v in values]
+    else:
+        ready = [v for v in values if math.isfinite(v)]
+    if outlier_factor is not None:
+        flags = iqr_outliers(ready, outlier_factor)
+        ready = [v for v, out in zip(ready, flags, strict=True) if not out]
+    return ready
+
+
+def ratio(canary: float, stable: float) -> float:
+    """Canary over stable as an effect size; NaN when stable is zero.
+
+    For a negative stable value the plain ratio points the wrong way (a drop from -10 to -20
+    gives 2.0), so it becomes the relative change `1 + (canary - stable) / |stable|`, which
+    equals the plain ratio whenever stable is positive.
+    """
+    if stable == 0:
+        return math.nan
+    return canary / stable if stable > 0 else 1.0 + (canary - stable) / abs(stable)
+
+
+@dataclass(frozen=True)
+class RankTest:
+    """Mann-Whitney U of canary against stable, two-sided."""
+
+    u: float
+    n_canary: int
+    n_stable: int
+    z: float
+    p_value: float
+
+    @property
+    def higher_share(self) -> float:
+        """How often a canary sample beats a stable one (ties count half): 0.5 means no change."""
+        return self.u / (self.n_canary * self.n_stable)
+
+
+def _tie_sizes(values: Sequence[float]) -> list[int]:
+    return [c for c in Counter(values).values() if c > 1]
+
+
+def _sigma(m: int, n: int, ties: Sequence[int]) -> float:
+    total = m + n
+    tie_term = sum(t**3 - t for t in ties) / (total * (total - 1))
+    return math.sqrt(m * n / 12.0 * ((total + 1) - tie_term))
+
+
+def _u_upper_tail(u: float, m: int, n: int) -> float:
+    """P(U >= u) for tie-free samples: coefficients of the Gaussian binomial [m+n choose m]."""
+    m, n = sorted((m, n))
+    size = m * n + 1
+    counts = [1] + [0] * (size - 1)
+    for i in range(1, m + 1):
+        for d in range(size - 1, n + i - 1, -1):
+            counts[d] -= counts[d - n - i]
+        for d in range(i, size):
+            counts[d] += counts[d - i]
+    return sum(counts[math.ceil(u) :]) / math.comb(m + n, m)
+
+
+def mann_whitney(canary: Sequence[float], stable: Sequence[float]) -> RankTest:
+    """Tie-corrected Mann-Whitney U test, choosing its method as scipy's `method="auto"` does.
+
+    Small tie-free samples get the exact distribution, whose smallest p-values the normal
+    approximation overstates; otherwise the normal approximation with continuity correction.
+    """
+    m, n = len(canary), len(stable)
+    pooled = sorted([(v, True) for v in canary] + [(v, False) for v in stable])
+    rank_sum, ties, i = 0.0, [], 0
+    while i < len(pooled):
+        j = i
+        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
+            j += 1
+        average_rank = (i + j) / 2.0 + 1.0
+        rank_sum += average_rank * sum(1 for k in range(i, j + 1) if pooled[k][1])
+        if j > i:
+            ties.append(j - i + 1)
+        i = j + 1
+    u = rank_sum - m * (m + 1) / 2.0
+    dz = u - m * n / 2.0
+    sigma = _sigma(m, n, ties)
+    z = (dz - math.copysign(0.5, dz) * (dz != 0)) / sigma if sigma > 0 else 0.0
+    if not ties and min(m, n) <= 8:
+        p = 2.0 * _u_upper_tail(max(u, m * n - u), m, n)
+    else:
+        p = 2.0 * normal_sf(abs(z)) if sigma > 0 else 1.0
+    return RankTest(u=u, n_canary=m, n_stable=n, z=z, p_value=min(p, 1.0))
+
+
+@dataclass(frozen=True)
+class Shift:
+    """Hodges-Lehmann estimate of canary minus stable, with its confidence interval."""
+
+    lower: float
+    estimate: float
+    upper: float
+
+
+def shift_interval(
+    canary: Sequence[float], stable: Sequence[float], confidence: float
+) -> Shift | None:
+    """The interval of R's `wilcox.test(conf.int=TRUE, correct=TRUE)`, without its root finder.
+
+    Between two adjacent pairwise differences the test statistic is constant, so the interval
+    R's root finder approaches is exactly `[d(k), d(mn+1-k)]` with k from the normal
+    approximation. None when the samples are too small for any shift to be significant.
+    """
+    m, n = len(canary), len(stable)
+    sigma = _sigma(m, n, _tie_sizes(canary) + _tie_sizes(stable))
+    z = normal_quantile(1.0 - (1.0 - confidence) / 2.0)
+    k = math.ceil(m * n / 2.0 - 0.5 - z * sigma)
+    if k < 1:
+        return None
+    descending = sorted(stable, reverse=True)
+    diffs = [c - s for c in sorted(canary) for s in descending]
+    diffs.sort()
+    half = len(diffs) // 2
+    median = diffs[half] if len(diffs) % 2 else (diffs[half - 1] + diffs[half]) / 2.0
+    return Shift(lower=diffs[k - 1], estimate=median, upper=diffs[len(diffs) - k])
+
+
+Change = Literal["up", "down", "none"]
+
+
+def _label(
+    up: bool,
+    down: bool,
+    direction: Direction,
+    effect: float,
+    allowed_increase: float,
+    allowed_decrease: float,
+) -> Label:
+    """Kayenta's decision: a significant move that the direction fails and the effect reaches.
+
+    An effect of NaN (stable is zero) cannot be compared, so it does not veto.
+    """
+    if up and direction != "decrease" and not effect < allowed_increase:
+        return "High"
+    if down and direction != "increase" and not effect > allowed_decrease:
+        return "Low"
+    return "Pass"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How canary compares with stable, and the evidence for it.
+
+    `basis` says how the label was reached: "missing", "identical", "too small", "tied" (half
+    or more of all samples share one value, so a shift estimate is meaningless and the rank
+    test's p-value decides) or "shift" (Kayenta's rule on the shift interval). `change` is the
+    significant direction of movement at the confidence, before the tolerance and effect size.
+    """
+
+    label: Label
+    basis: Literal["missing", "identical", "too small", "tied", "shift"]
+    change: Change = "none"
+    effect: float = math.nan
+    test: RankTest | None = None
+    shift: Shift | None = None
+    tied_value: float = math.nan
+    tied_share: float = 0.0
+
+
+def compare_samples(
+    canary: Sequence[float],
+    stable: Sequence[float],
+    *,
+    confidence: float,
+    direction: Direction,
+    allowed_increase: float = 1.0,
+    allowed_decrease: float = 1.0,
+    tolerance: float = 0.25,
+) -> Comparison:
+    """Classify canary against stable as Kayenta's Mann-Whitney classifier does, exactly.
+
+    A shift counts only when its interval clears `tolerance` times its own estimate (Kayenta's
+    guard against noise) and the ratio of means reaches the allowed effect size.
+    """
+    if not canary or not stable:
+        return Comparison("NoData", "missing")
+    if sorted(canary) == sorted(stable) or len({*canary, *stable}) == 1:
+        return Comparison("Pass", "identical", effect=1.0)
+    effect = ratio(mean(canary), mean(stable))
+    test = mann_whitney(canary, stable)
+    shift = shift_interval(canary, stable, confidence)
+    if shift is None:
+        return Comparison("NoData", "too small", effect=effect, test=test)
+    tied_value, tied_count = Counter([*canary, *stable]).most_common(1)[0]
+    tied_share = tied_count / (len(canary) + len(stable))
+    if tied_share >= TIED_SHARE:
+        significant = test.p_value <= 1.0 - confidence
+        up = significant and test.higher_share > 0.5
+        down = significant and test.higher_share < 0.5
+        change: Change = "up" if up else "down" if down else "none"
+        label = _label(up, down, direction, effect, allowed_increase, allowed_decrease)
+        return Comparison(label, "tied", change, effect, test, shift, tied_value, tied_share)
+    margin = tolerance * abs(shift.estimate)
+    up, down = shift.lower > margin, shift.upper < -margin
+    change = "up" if shift.lower > 0 else "down" if shift.upper < 0 else "none"
+    label = _label(up, down, direction, effect, allowed_increase, allowed_decrease)
+    return Comparison(label, "shift", change, effect, test, shift, tied_value, tied_share)
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 100_000):
+        for aa in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularized incomplete beta I_x(a, b), evaluated on the side where it converges fast."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    log_front += a * math.log(x) + b * math.log1p(-x)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
+
+
+def binomial_sf(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), accurate far into the tail."""
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    return _betainc(k, n - k + 1, p)
+
+
+def binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p), accurate far into the tail."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    return _betainc(n - k, k + 1, 1.0 - p)
+
+
+@dataclass(frozen=True)
+class RateComparison:
+    """Canary event rate against stable's, per unit of exposure (errors per request)."""
+
+    label: Label
+    change: Change
+    effect: float
+    p_value: float
+
+
+def compare_rates(
+    canary_events: float,
+    canary_exposure: float,
+    stable_events: float,
+    stable_exposure: float,
+    *,
+    confidence: float,
+    direction: Direction,
+    allowed_increase: float = 1.0,
+    allowed_decrease: float = 1.0,
+) -> RateComparison:
+    """Exact conditional test of two Poisson rates, two-sided at the confidence.
+
+    Given the total number of events, the canary's share is binomial with p = its share of the
+    exposure. That stays exact when most canary intervals saw no event at all, where a rank test
+    over per-interval ratios sees mostly ties and a normal approximation is far off. Events are
+    rounded to whole numbers: rates times seconds are counts up to the store's extrapolation.
+    """
+    k = round(canary_events)
+    total = k + round(stable_events)
+    share = canary_exposure / (canary_exposure + stable_exposure)
+    p_up, p_down = binomial_sf(k, total, share), binomial_cdf(k, total, share)
+    alpha = (1.0 - confidence) / 2.0
+    up, down = p_up <= alpha, p_down <= alpha and not p_up <= alpha
+    stable_rate = stable_events / stable_exposure
+    if stable_rate > 0:
+        effect = canary_events / canary_exposure / stable_rate
+    else:
+        effect = math.inf if canary_events > 0 else math.nan
+    label = _label(up, down, direction, effect, allowed_increase, allowed_decrease)
+    change: Change = "up" if up else "down" if down else "none"
+    return RateComparison(label, change, effect, min(1.0, 2.0 * min(p_up, p_down)))
