@@ -26,9 +26,10 @@ Every request is recorded with its method, path, query, content type and body, a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,24 +151,16 @@ def status_body(code: int, reason: str, message: str) -> Obj:
     }
 
 
-class FakeKube:
-    """The API server; tests seed it with `put` and change it as a controller would."""
+class LoopbackServer:
+    """HTTP/1.1 on 127.0.0.1 with keep-alive, recording every request it answers."""
 
-    def __init__(self, token: str = "fake-token") -> None:
-        self.token = token
-        self.objects: dict[Key, Obj] = {}
-        self.version = 1000
-        self.compacted = 0
-        self.history: list[tuple[int, str, Key, Obj]] = []
+    def __init__(self) -> None:
         self.requests: list[Recorded] = []
-        self.watchers: list[Watcher] = []
-        self.without_status_subresource: set[tuple[str, str]] = set()
-        self.failures: list[tuple[int, Callable[[Recorded], bool]]] = []
+        self.url = ""
         self._changed = asyncio.Condition()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
-        self.url = ""
 
     async def start(self) -> str:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -176,14 +169,91 @@ class FakeKube:
         return self.url
 
     async def stop(self) -> None:
-        """Stop listening and cut every open connection, as a crashed API server would."""
         if self._server is not None:
             self._server.close()
-            self.drop_watches()
             for writer in self._connections:
                 writer.transport.abort()
             await asyncio.gather(*self._handlers, return_exceptions=True)
             await self._server.wait_closed()
+
+    async def handle(
+        self, req: Recorded, headers: dict[str, str], writer: asyncio.StreamWriter
+    ) -> bool:
+        raise NotImplementedError
+
+    def _notify(self) -> None:
+        async def wake() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+
+        asyncio.get_running_loop().create_task(wake())
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait, without sleeping, until `condition` holds; it is checked after every change."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(condition)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._connections.add(writer)
+        self._handlers.add(handler)
+        try:
+            while request := await self._read(reader):
+                if not await self.handle(*request, writer):
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        finally:
+            self._connections.discard(writer)
+            self._handlers.discard(handler)
+            writer.close()
+
+    async def _read(self, reader: asyncio.StreamReader) -> tuple[Recorded, dict[str, str]] | None:
+        line = await reader.readline()
+        if not line.strip():
+            return None
+        method, target, _ = line.decode().split(" ", 2)
+        headers: dict[str, str] = {}
+        while (header := await reader.readline()).strip():
+            name, _, value = header.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        url = urlsplit(target)
+        query = dict(parse_qsl(url.query))
+        recorded = Recorded(method, url.path, query, headers.get("content-type"), body)
+        self.requests.append(recorded)
+        self._notify()
+        return recorded, headers
+
+    async def _respond(self, writer: asyncio.StreamWriter, code: int, body: Any) -> bool:
+        text = isinstance(body, str)
+        data = body.encode() if text else json.dumps(body).encode()
+        kind = "text/plain" if text else "application/json"
+        head = f"HTTP/1.1 {code} X\r\nContent-Type: {kind}\r\nContent-Length: {len(data)}\r\n\r\n"
+        writer.write(head.encode() + data)
+        await writer.drain()
+        return True
+
+
+class FakeKube(LoopbackServer):
+    """The API server; tests seed it with `put` and change it as a controller would."""
+
+    def __init__(self, token: str = "fake-token") -> None:
+        self.token = token
+        self.objects: dict[Key, Obj] = {}
+        self.version = 1000
+        self.compacted = 0
+        self.history: list[tuple[int, str, Key, Obj]] = []
+        self.watchers: list[Watcher] = []
+        self.without_status_subresource: set[tuple[str, str]] = set()
+        self.failures: list[tuple[int, Callable[[Recorded], bool]]] = []
+        super().__init__()
+
+    async def stop(self) -> None:
+        """Stop listening and cut every open connection, as a crashed API server would."""
+        self.drop_watches()
+        await super().stop()
 
     def kubeconfig(self, directory: Path, namespace: str = "default") -> Path:
         path = directory / "kubeconfig"
@@ -263,6 +333,11 @@ class FakeKube:
             watcher.queue.put_nowait(("ERROR", error))
             watcher.queue.put_nowait(None)
 
+    def end_watches(self) -> None:
+        """End every open watch cleanly, as the server does when its watch timeout passes."""
+        for watcher in self.watchers:
+            watcher.queue.put_nowait(None)
+
     def drop_watches(self) -> None:
         """Cut every open watch mid-stream: the client sees the connection break."""
         for watcher in self.watchers:
@@ -287,66 +362,9 @@ class FakeKube:
     def patches(self) -> list[Recorded]:
         return [r for r in self.requests if r.method == "PATCH"]
 
-    def _notify(self) -> None:
-        async def wake() -> None:
-            async with self._changed:
-                self._changed.notify_all()
-
-        asyncio.get_running_loop().create_task(wake())
-
-    async def wait_for(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(condition)
-
-    # -- HTTP -----------------------------------------------------------------------------------
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handler = asyncio.current_task()
-        assert handler is not None
-        self._connections.add(writer)
-        self._handlers.add(handler)
-        try:
-            while request := await self._read(reader):
-                if not await self._handle(request, writer):
-                    break
-        except (ConnectionError, asyncio.IncompleteReadError):
-            return
-        finally:
-            self._connections.discard(writer)
-            self._handlers.discard(handler)
-            writer.close()
-
-    async def _read(self, reader: asyncio.StreamReader) -> tuple[Recorded, dict[str, str]] | None:
-        line = await reader.readline()
-        if not line.strip():
-            return None
-        method, target, _ = line.decode().split(" ", 2)
-        headers: dict[str, str] = {}
-        while (header := await reader.readline()).strip():
-            name, _, value = header.decode().partition(":")
-            headers[name.strip().lower()] = value.strip()
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-        url = urlsplit(target)
-        query = dict(parse_qsl(url.query))
-        recorded = Recorded(method, url.path, query, headers.get("content-type"), body)
-        self.requests.append(recorded)
-        self._notify()
-        return recorded, headers
-
-    async def _respond(self, writer: asyncio.StreamWriter, code: int, body: Obj) -> bool:
-        data = json.dumps(body).encode()
-        head = (
-            f"HTTP/1.1 {code} X\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(data)}\r\n\r\n"
-        )
-        writer.write(head.encode() + data)
-        await writer.drain()
-        return True
-
-    async def _handle(
-        self, request: tuple[Recorded, dict[str, str]], writer: asyncio.StreamWriter
+    async def handle(
+        self, req: Recorded, headers: dict[str, str], writer: asyncio.StreamWriter
     ) -> bool:
-        req, headers = request
         if headers.get("authorization") != f"Bearer {self.token}":
             return await self._respond(
                 writer, 401, status_body(401, "Unauthorized", "Unauthorized")
@@ -467,3 +485,113 @@ class FakeKube:
         finally:
             self.watchers.remove(watcher)
             self._notify()
+
+
+class FakeLoadTester(LoopbackServer):
+    """Flagger's load tester gates (`pkg/loadtester/server.go`): closed unless opened.
+
+    Open and close answer 202 and take `{"name", "namespace"}`; the checks answer 200
+    "Approved" or 403 "Forbidden"; an unparsable body is a 400; the method is not checked.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: set[str] = set()
+
+    async def handle(
+        self, req: Recorded, headers: dict[str, str], writer: asyncio.StreamWriter
+    ) -> bool:
+        prefix, _, action = req.path.strip("/").rpartition("/")
+        try:
+            payload = req.json()
+            name = f"{payload['name']}.{payload['namespace']}"
+        except (ValueError, KeyError, TypeError):
+            return await self._respond(writer, 400, "bad request")
+        key = name if prefix == "gate" else f"rollback.{name}"
+        if prefix not in ("gate", "rollback"):
+            return await self._respond(writer, 404, "not found")
+        if action == "open":
+            self.open.add(key)
+        elif action == "close":
+            self.open.discard(key)
+        elif action == "check":
+            allowed = key in self.open
+            return await self._respond(
+                writer, 200 if allowed else 403, "Approved" if allowed else "Forbidden"
+            )
+        else:
+            return await self._respond(writer, 404, "not found")
+        self._notify()
+        return await self._respond(writer, 202, "")
+
+    def calls(self) -> list[tuple[str, Any]]:
+        return [(r.path, r.json()) for r in self.requests]
+
+
+@contextlib.asynccontextmanager
+async def serving(directory: Path) -> AsyncIterator[FakeKube]:
+    """A started fake with its kubeconfig written to `directory`, stopped afterwards."""
+    fake = FakeKube()
+    await fake.start()
+    fake.kubeconfig(directory)
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+def options(directory: Path, **extra: Any) -> dict[str, Any]:
+    """Adapter options pointing at the fake; backoff 0 so reconnects never wait."""
+    return {"kubeconfig": str(directory / "kubeconfig"), "backoff": 0, **extra}
+
+
+def replicaset(
+    owner: Obj,
+    pod_hash: str,
+    revision: int,
+    *,
+    replicas: int,
+    available: int | None = None,
+    image: str = "registry.example.com/web:1",
+    hash_label: str = "rollouts-pod-template-hash",
+    revision_key: str = "rollout.argoproj.io/revision",
+    template_annotations: dict[str, str] | None = None,
+) -> Obj:
+    """A ReplicaSet as the Argo or Deployment controller writes it for one template hash."""
+    md = owner["metadata"]
+    labels = {**owner["spec"]["selector"]["matchLabels"], hash_label: pod_hash}
+    ready = replicas if available is None else available
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": f"{md['name']}-{pod_hash}",
+            "namespace": md.get("namespace", "default"),
+            "labels": labels,
+            "annotations": {revision_key: str(revision)},
+            "creationTimestamp": "2026-03-01T10:00:00Z",
+            "ownerReferences": [
+                {
+                    "apiVersion": owner["apiVersion"],
+                    "kind": owner["kind"],
+                    "name": md["name"],
+                    "uid": md.get("uid", f"uid-{md['name']}"),
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels, "annotations": template_annotations or {}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
+        },
+        "status": {
+            "replicas": replicas,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "observedGeneration": 1,
+        },
+    }
