@@ -233,7 +233,7 @@ class FlaggerBackend(SnapshotBackend):
         self._keys = dict(keys)
         self._events = events
         self._loadtester = loadtester
-        self._closers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._closers: dict[tuple[str, str], tuple[asyncio.Task[None], Rollout]] = {}
         self._notes: dict[str, list[RolloutEvent]] = {}
         self.capabilities = (
             frozenset({Capability.PROMOTE, Capability.ABORT}) if loadtester else frozenset()
@@ -316,13 +316,12 @@ class FlaggerBackend(SnapshotBackend):
             )
         key = (current.id, gate)
         if (previous := self._closers.pop(key, None)) is not None:
-            previous.cancel()
-            await asyncio.gather(previous, return_exceptions=True)
+            previous[0].cancel()
+            await asyncio.gather(previous[0], return_exceptions=True)
         await self._gate(f"{gate}/open", current)
         seen = (status.get("phase"), status.get("canaryWeight"), status.get("iterations"))
-        self._closers[key] = asyncio.create_task(
-            self._close_when_moved(canary, current, seen, gate)
-        )
+        closer = asyncio.create_task(self._close_when_moved(canary, current, seen, gate))
+        self._closers[key] = (closer, current)
         return current
 
     async def _close_when_moved(
@@ -377,10 +376,14 @@ class FlaggerBackend(SnapshotBackend):
         raise Unsupported("Flagger retries by itself when the target Deployment changes")
 
     async def aclose(self) -> None:
-        closers = list(self._closers.values())
-        for task in closers:
+        """Close every gate rollwatch opened, including those whose watch never started."""
+        tasks = [task for task, _ in self._closers.values()]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*closers, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for (_, gate), (_, current) in list(self._closers.items()):
+            await self._close(gate, current)
+        self._closers.clear()
         if self._loadtester is not None:
             await self._loadtester.aclose()
         await super().aclose()

@@ -1,0 +1,359 @@
+"""Flagger canaries: phases, the rebuilt plan, primary vs target, and the load tester's gates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backends import flagger
+from backends.base import Capability, Conflict, Unsupported
+from backends.kube import DEFAULT_CHANGE_ANNOTATIONS, Obj
+from backends.model import EventLevel, Expectation, GateStatus, Phase, StepKind
+from backends.registry import AdapterContext
+from tests.kube_fake import FakeKube, FakeLoadTester, options, replicaset, serving
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+ID = "test/podinfo"
+HOOKS = [
+    {"name": "ask", "type": "confirm-rollout", "url": "http://flagger-loadtester.test/gate/check"},
+    {"name": "load-test", "type": "rollout", "url": "http://flagger-loadtester.test/"},
+    {
+        "name": "promote?",
+        "type": "confirm-promotion",
+        "url": "http://flagger-loadtester.test/gate/check",
+    },
+    {"name": "stop?", "type": "rollback", "url": "http://flagger-loadtester.test/rollback/check"},
+]
+
+
+def canary(
+    phase: str = "Progressing",
+    weight: int = 30,
+    *,
+    analysis: dict[str, Any] | None = None,
+    **status: Any,
+) -> Obj:
+    messages = {
+        "Progressing": "New revision detected, progressing canary analysis.",
+        "Waiting": "Waiting for approval.",
+    }
+    return {
+        "apiVersion": "flagger.app/v1beta1",
+        "kind": "Canary",
+        "metadata": {
+            "name": "podinfo",
+            "namespace": "test",
+            "uid": "uid-canary",
+            "annotations": {"rollwatch.io/merged-by": "bo"},
+        },
+        "spec": {
+            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
+            "service": {"port": 9898},
+            "analysis": analysis
+            or {
+                "interval": "1m",
+                "threshold": 5,
+                "stepWeight": 10,
+                "maxWeight": 50,
+                "metrics": [{"name": "request-success-rate"}, {"name": "request-duration"}],
+                "webhooks": HOOKS,
+            },
+        },
+        "status": {
+            "phase": phase,
+            "canaryWeight": weight,
+            "failedChecks": 2,
+            "iterations": 0,
+            "lastAppliedSpec": "5c75b466fb",
+            "lastPromotedSpec": "658bbf784f",
+            "lastTransitionTime": "2026-03-01T11:50:00Z",
+            "conditions": [
+                {
+                    "type": "Promoted",
+                    "status": "Unknown",
+                    "reason": phase,
+                    "message": messages.get(phase, phase),
+                    "lastTransitionTime": "2026-03-01T11:50:00Z",
+                    "lastUpdateTime": "2026-03-01T11:50:00Z",
+                }
+            ],
+            **status,
+        },
+    }
+
+
+def deployment(name: str, image: str) -> Obj:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": name,
+            "namespace": "test",
+            "uid": f"uid-{name}",
+            "annotations": {"deployment.kubernetes.io/revision": "1"},
+        },
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {
+                    "labels": {"app": name},
+                    "annotations": {"rollwatch.io/commit": f"sha-{name}"},
+                },
+                "spec": {"containers": [{"name": "podinfo", "image": image}]},
+            },
+        },
+        "status": {
+            "observedGeneration": 1,
+            "replicas": 2,
+            "readyReplicas": 2,
+            "availableReplicas": 2,
+        },
+    }
+
+
+def workloads() -> list[Obj]:
+    primary, target = (
+        deployment("podinfo-primary", "ghcr.io/stefanprodan/podinfo:6.0.0"),
+        deployment("podinfo", "ghcr.io/stefanprodan/podinfo:6.0.1"),
+    )
+    return [
+        primary,
+        target,
+        replicaset(
+            primary,
+            "6b4c8d9f7",
+            1,
+            replicas=2,
+            hash_label="pod-template-hash",
+            revision_key="deployment.kubernetes.io/revision",
+        ),
+        replicaset(
+            target,
+            "84d5f7c6b9",
+            1,
+            replicas=2,
+            hash_label="pod-template-hash",
+            revision_key="deployment.kubernetes.io/revision",
+        ),
+    ]
+
+
+def snapshot(obj: Obj, objects: list[Obj] | None = None):
+    objects = workloads() if objects is None else objects
+    deployments = [o for o in objects if o["kind"] == "Deployment"]
+    rss = [o for o in objects if o["kind"] == "ReplicaSet"]
+    return flagger.to_rollout(obj, deployments, rss, keys=DEFAULT_CHANGE_ANNOTATIONS, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("phase", "expected", "awaits", "has_canary"),
+    [
+        ("Initializing", Phase.PROGRESSING, False, False),
+        ("Initialized", Phase.HEALTHY, False, False),
+        ("Waiting", Phase.PAUSED, True, True),
+        ("Progressing", Phase.PROGRESSING, False, True),
+        ("WaitingPromotion", Phase.PAUSED, True, True),
+        ("Promoting", Phase.PROGRESSING, False, True),
+        ("Finalising", Phase.PROGRESSING, False, True),
+        ("Succeeded", Phase.HEALTHY, False, False),
+        ("Failed", Phase.DEGRADED, False, True),
+        ("Terminating", Phase.PROGRESSING, False, False),
+        ("Terminated", Phase.UNKNOWN, False, False),
+    ],
+)
+def test_phases(phase, expected, awaits, has_canary):
+    r = snapshot(canary(phase))
+    assert (r.phase, r.awaits_decision, r.canary is not None) == (expected, awaits, has_canary)
+
+
+def test_primary_is_stable_and_target_is_canary():
+    r = snapshot(canary())
+    assert (r.kind, r.service, r.message) == (
+        "flagger",
+        "podinfo",
+        "New revision detected, progressing canary analysis.",
+    )
+    assert (r.stable.id, r.stable.workload, r.stable.weight) == ("6b4c8d9f7", "podinfo-primary", 70)
+    assert (r.canary.id, r.canary.workload, r.canary.weight) == ("84d5f7c6b9", "podinfo", 30)
+    assert r.canary.image == "ghcr.io/stefanprodan/podinfo:6.0.1" and r.stable.replicas == 2
+    assert (r.desired_weight, r.actual_weight) == (30, 30)
+    assert (r.change.sha, r.change.merged_by) == ("sha-podinfo", "bo")
+    bare = snapshot(canary(), [])
+    assert (bare.stable.id, bare.canary.id, bare.stable.workload) == (
+        "658bbf784f",
+        "5c75b466fb",
+        "podinfo-primary",
+    )
+
+
+def test_plan_is_rebuilt_from_the_analysis():
+    r = snapshot(canary(weight=30))
+    assert [s.label for s in r.steps] == [
+        "confirm-rollout",
+        "setWeight: 10",
+        "setWeight: 20",
+        "setWeight: 30",
+        "setWeight: 40",
+        "setWeight: 50",
+        "confirm-promotion",
+    ]
+    assert r.steps[0].waits_for_human and r.steps[-1].waits_for_human and r.steps[-1].weight == 50
+    assert r.current_step == 3
+    assert snapshot(canary("Waiting", 0)).current_step == 0
+    assert snapshot(canary("WaitingPromotion", 50)).current_step == 6
+    assert snapshot(canary("Promoting", 0)).current_step == 7
+    assert snapshot(canary("Succeeded", 0)).current_step == 7
+    assert snapshot(canary("Failed", 0)).current_step is None
+    uneven = snapshot(canary(analysis={"stepWeight": 20, "maxWeight": 50}))
+    assert [s.weight for s in uneven.steps] == [20, 40, 60]
+    listed = snapshot(canary(weight=5, analysis={"stepWeights": [1, 5, 25]}))
+    assert [s.weight for s in listed.steps] == [1, 5, 25] and listed.current_step == 1
+    iterations = snapshot(canary(weight=0, analysis={"iterations": 4}, iterations=2))
+    assert [s.kind for s in iterations.steps] == [StepKind.ANALYSIS] * 4
+    assert (iterations.strategy, iterations.current_step) == ("blue-green", 1)
+
+
+@pytest.mark.parametrize(
+    ("phase", "failed", "status", "text"),
+    [
+        ("Progressing", 2, GateStatus.PENDING, "2 of threshold 5 checks failed; 3 more roll back"),
+        (
+            "Progressing",
+            4,
+            GateStatus.PENDING,
+            "4 of threshold 5 checks failed; one more rolls back",
+        ),
+        ("Failed", 5, GateStatus.FAIL, "5 of threshold 5 checks failed"),
+        ("Succeeded", 0, GateStatus.PASS, "0 of threshold 5 checks failed"),
+    ],
+)
+def test_flagger_checks_are_a_controller_gate(phase, failed, status, text):
+    (gate,) = snapshot(canary(phase, failedChecks=failed)).controller_gates
+    assert gate.status == status and gate.explanation.startswith(text)
+    assert gate.explanation.endswith("metrics request-success-rate, request-duration")
+
+
+# -- against the fake API server and load tester ------------------------------------------------
+
+
+@pytest.fixture
+async def fake(tmp_path: Path):
+    async with serving(tmp_path) as server:
+        for obj in workloads():
+            server.put(obj)
+        yield server
+
+
+@pytest.fixture
+async def loadtester():
+    server = FakeLoadTester()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def backend(fake: FakeKube, loadtester: FakeLoadTester, tmp_path: Path):
+    adapter = flagger.create(
+        options(tmp_path, namespace="test", loadtester_url=loadtester.url), AdapterContext()
+    )
+    yield adapter
+    await adapter.aclose()
+
+
+async def confirm(backend: flagger.FlaggerBackend) -> Expectation:
+    return Expectation.of(await backend.get_rollout(ID))
+
+
+BODY = {"name": "podinfo", "namespace": "test"}
+
+
+async def test_without_load_tester_nothing_can_be_decided(fake, tmp_path):
+    fake.put(canary("Waiting", 0))
+    adapter = flagger.create(options(tmp_path, namespace="test"), AdapterContext())
+    assert adapter.capabilities == frozenset()
+    with pytest.raises(Unsupported, match="loadtester_url"):
+        await adapter.promote(ID, expect=await confirm(adapter))
+    await adapter.aclose()
+
+
+@pytest.mark.parametrize(
+    ("waiting", "next_phase"), [("Waiting", "Progressing"), ("WaitingPromotion", "Promoting")]
+)
+async def test_promote_opens_the_gate_until_the_phase_moves_on(
+    fake, loadtester, backend, waiting, next_phase
+):
+    assert backend.capabilities == {Capability.PROMOTE, Capability.ABORT}
+    stored = fake.put(canary(waiting, 0))
+    await backend.promote(ID, expect=await confirm(backend))
+    assert loadtester.calls() == [("/gate/open", BODY)] and loadtester.open == {"podinfo.test"}
+    fake.update(stored, lambda c: c["status"].update(phase=next_phase))
+    await loadtester.wait_for(lambda: len(loadtester.requests) == 2)
+    assert loadtester.calls()[1] == ("/gate/close", BODY) and loadtester.open == set()
+    after = await backend.get_rollout(ID)
+    notes = [e for e in after.events if e.actor == "rollwatch"]
+    assert [e.message for e in notes] == ["load tester /gate/open", "load tester /gate/close"]
+    assert {e.level for e in notes} == {EventLevel.ACTION}
+
+
+async def test_abort_opens_the_rollback_gate_until_flagger_rolls_back(fake, loadtester, backend):
+    stored = fake.put(canary("Progressing", 30))
+    await backend.abort(ID, expect=await confirm(backend))
+    assert loadtester.open == {"rollback.podinfo.test"}
+    fake.update(stored, lambda c: c["status"].update(phase="Failed", canaryWeight=0))
+    await loadtester.wait_for(lambda: not loadtester.open)
+    assert loadtester.calls() == [("/rollback/open", BODY), ("/rollback/close", BODY)]
+
+
+async def test_promote_is_refused_when_flagger_is_not_waiting(fake, loadtester, backend):
+    fake.put(canary("Progressing", 30))
+    with pytest.raises(Conflict, match="not waiting"):
+        await backend.promote(ID, expect=await confirm(backend))
+    with pytest.raises(Unsupported):
+        await backend.promote(ID, expect=await confirm(backend), full=True)
+    assert loadtester.requests == []
+
+
+@pytest.mark.parametrize("action", ["promote", "abort"])
+async def test_no_gate_is_opened_when_the_canary_moved_on(fake, loadtester, backend, action):
+    stored = fake.put(canary("Waiting", 0))
+    expect = await confirm(backend)
+    fake.update(stored, lambda c: c["status"].update(phase="Progressing", canaryWeight=10))
+    with pytest.raises(Conflict, match="moved on"):
+        await getattr(backend, action)(ID, expect=expect)
+    assert loadtester.requests == []
+
+
+async def test_closing_the_backend_closes_an_open_gate(fake, loadtester, tmp_path):
+    fake.put(canary("WaitingPromotion", 50))
+    adapter = flagger.create(
+        options(tmp_path, namespace="test", loadtester_url=loadtester.url), AdapterContext()
+    )
+    await adapter.promote(ID, expect=await confirm(adapter))
+    await adapter.aclose()
+    assert loadtester.calls() == [("/gate/open", BODY), ("/gate/close", BODY)]
+
+
+async def test_watch_follows_the_canary_weight(fake, backend):
+    stored = fake.put(canary("Progressing", 10))
+    stream = backend.watch_rollout(ID)
+    assert (await anext(stream)).actual_weight == 10
+    fake.update(stored, lambda c: c["status"].update(canaryWeight=20))
+    second = await anext(stream)
+    assert (second.actual_weight, second.current_step) == (20, 2)
+    await stream.aclose()
+
+
+async def test_list_rollouts(fake, backend):
+    fake.put(canary("WaitingPromotion", 50))
+    (summary,) = await backend.list_rollouts()
+    assert (summary.id, summary.kind, summary.awaits_decision, summary.stable_revision) == (
+        ID,
+        "flagger",
+        True,
+        "6b4c8d9f7",
+    )
