@@ -132,6 +132,38 @@ def test_shift_interval_is_order_statistics_of_pairwise_differences(
     assert shift.lower <= shift.estimate <= shift.upper
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    x=st.lists(st.integers(-50, 50).map(lambda v: v / 8), min_size=1, max_size=220),
+    y=st.lists(FLOATS, min_size=1, max_size=220),
+    data=st.data(),
+)
+def test_order_statistics_match_sorting_every_difference(
+    x: list[float], y: list[float], data: st.DataObject
+) -> None:
+    diffs = sorted(a - b for a in x for b in y)
+    ranks = data.draw(st.lists(st.integers(1, len(diffs)), min_size=1, max_size=4))
+    assert stats.order_statistics(x, y, ranks) == [diffs[r - 1] for r in ranks]
+
+
+@pytest.mark.parametrize("tie_step", [0.0, 0.5, 5.0])
+def test_order_statistics_on_long_windows(tie_step: float) -> None:
+    """Long windows take the banded path; ties and zero inflation must not shift a rank."""
+    rng = random.Random(int(tie_step * 10))
+
+    def sample(n: int, mu: float) -> list[float]:
+        values = [max(0.0, rng.gauss(mu, 4.0)) for _ in range(n)]
+        return [round(v / tie_step) * tie_step for v in values] if tie_step else values
+
+    x, y = sample(300, 3.0), sample(257, 2.0)
+    diffs = sorted(a - b for a in x for b in y)
+    middle = len(diffs) // 2
+    central = [middle - 4000, middle, middle + 1, middle + 4000]
+    anywhere = [1, 2, *rng.sample(range(1, len(diffs) + 1), 20), len(diffs)]
+    for ranks in (central, anywhere):
+        assert stats.order_statistics(x, y, ranks) == [diffs[r - 1] for r in ranks]
+
+
 def test_shift_interval_too_small_to_bound() -> None:
     assert stats.shift_interval([5.0], [1.0], 0.95) is None
     assert stats.shift_interval([5.0, 6.0, 7.0, 8.0], [1.0, 2.0, 3.0, 4.0], 0.98) is None
