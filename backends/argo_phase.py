@@ -398,19 +398,21 @@ def _metric_gate(kind: str, spec: Obj, result: Obj, run_phase: str) -> GateResul
     )
 
 
+def run_gates(run: Obj) -> list[GateResult]:
+    """One controller gate per metric of an AnalysisRun (both spec layouts are read)."""
+    kind = str(as_dict(meta(run).get("labels")).get("rollout-type") or "step").lower()
+    status = as_dict(run.get("status"))
+    results = {
+        str(as_dict(r).get("name")): as_dict(r) for r in as_list(status.get("metricResults"))
+    }
+    specs = _metric_specs(run) or [{"name": name} for name in results]
+    run_phase = str(status.get("phase") or "")
+    return [
+        _metric_gate(kind, spec, results.get(str(spec.get("name")), {}), run_phase)
+        for spec in specs
+    ]
+
+
 def analysis_gates(ro: Obj, runs: list[Obj]) -> list[GateResult]:
-    """One controller gate per metric of the rollout's current AnalysisRuns."""
-    gates = []
-    for run in analysis_runs(ro, runs):
-        kind = str(as_dict(meta(run).get("labels")).get("rollout-type") or "step").lower()
-        status = as_dict(run.get("status"))
-        results = {
-            str(as_dict(r).get("name")): as_dict(r) for r in as_list(status.get("metricResults"))
-        }
-        specs = _metric_specs(run) or [{"name": name} for name in results]
-        run_phase = str(status.get("phase") or "")
-        for spec in specs:
-            gates.append(
-                _metric_gate(kind, spec, results.get(str(spec.get("name")), {}), run_phase)
-            )
-    return gates
+    """The controller's gates for the rollout's current AnalysisRuns."""
+    return [gate for run in analysis_runs(ro, runs) for gate in run_gates(run)]
