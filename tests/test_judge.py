@@ -525,3 +525,31 @@ def test_bake_does_not_hide_a_failure() -> None:
     result = judge(gates, data, NOW, JudgeSpec(bake=timedelta(minutes=20)), bake_started=NOW - 60)
     assert (result.status, result.bake_remaining) == (GateStatus.FAIL, timedelta(minutes=19))
     assert result.explanation.endswith("— fail")
+
+
+def test_missing_data_fails_the_score_when_the_gate_must_have_data() -> None:
+    gates, data = gates_and_data()
+    gates.append(CompareGate(name="p99 compare", metric="p99 latency", must_have_data=True))
+    result = judge(gates, data, NOW, JudgeSpec())
+    assert (result.status, result.score) == (GateStatus.MARGINAL, 75.0)
+    assert result.explanation == "score 75 (3 of 4 gates pass; p99 compare no data) — marginal"
+
+
+def test_counts_are_named_after_the_metric_without_a_per_second_unit() -> None:
+    data = rate_data([0.12] * 30, [10.0] * 30, [0.8] * 30, [400.0] * 30)
+    for name in ("errors", "requests"):
+        data[name] = MetricData(
+            data[name].spec.model_copy(update={"unit": ""}),
+            stable=data[name].stable,
+            canary=data[name].canary,
+        )
+    result = evaluate_gate(ERROR_RATE, data, NOW)
+    assert result.explanation.startswith("error rate: canary 36 errors in 3,000 requests (1.2 %)")
+
+
+def test_relative_change_from_zero() -> None:
+    gate = RelativeGate(name="p99", metric="p99 latency", tolerance=0.1)
+    result = evaluate_gate(gate, latency([5.0] * 30, [0.0] * 30), NOW)
+    assert result.explanation == (
+        "p99: canary mean 5 ms vs stable 0 ms (from 0, allowed +10 %) — High, n=30/30"
+    )

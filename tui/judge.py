@@ -36,6 +36,13 @@ MIN_STALE = 60.0
 
 @dataclass(frozen=True)
 class MetricData:
+    """What the session holds for one metric, values already scaled to display units.
+
+    Series are oldest first and may contain NaN or infinities, as stores send them.
+    `last_update` is the newest sample the session holds for the metric: it dates an empty
+    series, so a series that went quiet turns stale instead of waiting forever.
+    """
+
     spec: MetricSpec
     stable: Window
     canary: Window
@@ -45,6 +52,8 @@ class MetricData:
 
 @dataclass(frozen=True)
 class Judgement:
+    """Every gate's result and the overall verdict, each explained in one line."""
+
     gates: list[GateResult]
     status: GateStatus
     score: float | None
@@ -52,7 +61,7 @@ class Judgement:
     bake_remaining: timedelta | None
 
 
-def fmt_number(value: float) -> str:
+def _fmt_number(value: float) -> str:
     """Three significant digits, thousands separators from 1,000 up: '412', '0.0123', '12,345'."""
     if math.isnan(value):
         return "NaN"
@@ -63,24 +72,27 @@ def fmt_number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def fmt_value(value: float, unit: str) -> str:
-    return f"{fmt_number(value)} {unit}" if unit else fmt_number(value)
+def _fmt_value(value: float, unit: str) -> str:
+    return f"{_fmt_number(value)} {unit}" if unit else _fmt_number(value)
 
 
-def fmt_change(ratio: float) -> str:
-    """A ratio as a signed percent change: 1.35 -> '+35 %', 0.995 -> '-0.5 %'."""
+def _fmt_change(ratio: float) -> str:
+    """A ratio as a signed percent change: 1.35 -> '+35 %', 0.995 -> '-0.5 %'.
+
+    A ratio without a finite value means the stable side is zero.
+    """
     if not math.isfinite(ratio):
-        return "n/a"
+        return "from 0"
     pct = (ratio - 1.0) * 100.0
     digits = f"{abs(pct):.0f}" if abs(pct) >= 10 else f"{abs(pct):.2g}"
     return f"{'-' if pct < 0 else '+'}{digits} %"
 
 
-def fmt_confidence(confidence: float) -> str:
+def _fmt_confidence(confidence: float) -> str:
     return f"{confidence * 100:g} %"
 
 
-class Held(Exception):
+class _Held(Exception):
     """Raised with the result of a gate that cannot be judged on the data at hand."""
 
     def __init__(self, result: GateResult) -> None:
@@ -88,7 +100,7 @@ class Held(Exception):
         self.result = result
 
 
-def result(
+def _result(
     gate: GateSpec,
     label: str | None,
     explanation: str,
@@ -112,20 +124,20 @@ def result(
     )
 
 
-def no_data(gate: GateSpec, reason: str) -> Held:
+def _no_data(gate: GateSpec, reason: str) -> _Held:
     """Missing data holds a gate at pending, or fails it when it must have data."""
     must = isinstance(gate, CompareGate) and gate.must_have_data
     status = GateStatus.FAIL if must else GateStatus.PENDING
     text = f"{gate.name}: {reason} — {status.value}"
-    return Held(result(gate, "NoData", text, status=status))
+    return _Held(_result(gate, "NoData", text, status=status))
 
 
-def pending(gate: GateSpec, reason: str, samples: int = 0) -> Held:
+def _pending(gate: GateSpec, reason: str, samples: int = 0) -> _Held:
     text = f"{gate.name}: {reason} — pending"
-    return Held(result(gate, None, text, status=GateStatus.PENDING, samples=samples))
+    return _Held(_result(gate, None, text, status=GateStatus.PENDING, samples=samples))
 
 
-def fetch(
+def _fetch(
     gate: GateSpec, metrics: Mapping[str, MetricData], name: str, role: Role, now: float
 ) -> tuple[MetricData, list[float]]:
     """The metric and its values in the gate's window, `now - window < t <= now`.
@@ -137,38 +149,38 @@ def fetch(
     data = metrics.get(name)
     what = f"{role.value} {name}" if isinstance(gate, RateGate) else role.value
     if data is None:
-        raise no_data(gate, f"no data for metric {name!r} yet")
+        raise _no_data(gate, f"no data for metric {name!r} yet")
     if role is not Role.ALL and not data.spec.split:
-        raise pending(gate, f"{name} is not split by revision")
+        raise _pending(gate, f"{name} is not split by revision")
     series = {Role.CANARY: data.canary, Role.STABLE: data.stable, Role.ALL: data.all}[role]
     newest = series[-1][0] if series else data.last_update
     if newest is None:
-        raise no_data(gate, f"no {what} data yet")
+        raise _no_data(gate, f"no {what} data yet")
     if now - newest > max(3.0 * data.spec.resolution.total_seconds(), MIN_STALE):
-        raise no_data(gate, f"stale: no {what} data for {duration(now - newest)}")
+        raise _no_data(gate, f"stale: no {what} data for {duration(now - newest)}")
     start = now - gate.window.total_seconds()
     return data, [v for t, v in series if start < t <= now]
 
 
-def both(
+def _both(
     gate: RelativeGate | CompareGate, metrics: Mapping[str, MetricData], now: float
 ) -> tuple[MetricData, list[float], list[float]]:
     """The metric with its canary and stable values in the window."""
-    data, canary = fetch(gate, metrics, gate.metric, Role.CANARY, now)
-    return data, canary, fetch(gate, metrics, gate.metric, Role.STABLE, now)[1]
+    data, canary = _fetch(gate, metrics, gate.metric, Role.CANARY, now)
+    return data, canary, _fetch(gate, metrics, gate.metric, Role.STABLE, now)[1]
 
 
-def require(gate: GateSpec, *counts: int) -> int:
+def _require(gate: GateSpec, *counts: int) -> int:
     """The smallest sample count, holding the gate below min_samples or with no samples."""
     have = min(counts)
     if have == 0:
-        raise no_data(gate, f"no samples in the last {duration(gate.window.total_seconds())}")
+        raise _no_data(gate, f"no samples in the last {duration(gate.window.total_seconds())}")
     if have < gate.min_samples:
-        raise pending(gate, f"{have} of {gate.min_samples} samples so far", samples=have)
+        raise _pending(gate, f"{have} of {gate.min_samples} samples so far", samples=have)
     return have
 
 
-def aggregate(values: Sequence[float], how: str) -> float:
+def _aggregate(values: Sequence[float], how: str) -> float:
     if how == "mean":
         return stats.mean(values)
     if how == "max":
@@ -180,20 +192,20 @@ def aggregate(values: Sequence[float], how: str) -> float:
     return stats.percentile(values, float(how[1:]))
 
 
-def not_nan(values: Sequence[float]) -> list[float]:
+def _not_nan(values: Sequence[float]) -> list[float]:
     """Drop NaN but keep infinities: +Inf from histogram_quantile means beyond the top bucket."""
     return [v for v in values if not math.isnan(v)]
 
 
-def threshold_gate(
+def _threshold_gate(
     gate: ThresholdGate, metrics: Mapping[str, MetricData], now: float
 ) -> GateResult:
     known = metrics.get(gate.metric)
     role = Role.ALL if known is not None and not known.spec.split else Role.CANARY
-    data, raw = fetch(gate, metrics, gate.metric, role, now)
-    values = not_nan(raw)
-    n = require(gate, len(values))
-    value, unit = aggregate(values, gate.aggregate), data.spec.unit
+    data, raw = _fetch(gate, metrics, gate.metric, role, now)
+    values = _not_nan(raw)
+    n = _require(gate, len(values))
+    value, unit = _aggregate(values, gate.aggregate), data.spec.unit
     label = "Pass"
     if gate.max is not None and not value <= gate.max:
         label = "High"
@@ -202,41 +214,42 @@ def threshold_gate(
     prefer_max = gate.max is not None and (gate.min is None or data.spec.better == "lower")
     bound = {"High": gate.max, "Low": gate.min}.get(label, gate.max if prefer_max else gate.min)
     limits = ", ".join(
-        f"{word} {fmt_value(limit, unit)}"
+        f"{word} {_fmt_value(limit, unit)}"
         for word, limit in (("min", gate.min), ("max", gate.max))
         if limit is not None
     )
     who = "canary " if role is Role.CANARY else ""
     text = (
-        f"{gate.name}: {who}{gate.aggregate} {fmt_value(value, unit)} ({limits}) — {label}, n={n}"
+        f"{gate.name}: {who}{gate.aggregate} {_fmt_value(value, unit)} ({limits}) — {label}, n={n}"
     )
-    return result(gate, label, text, samples=n, threshold=bound)
+    return _result(gate, label, text, samples=n, threshold=bound)
 
 
-def relative_gate(gate: RelativeGate, metrics: Mapping[str, MetricData], now: float) -> GateResult:
-    data, raw_canary, raw_stable = both(gate, metrics, now)
-    canary, stable = not_nan(raw_canary), not_nan(raw_stable)
-    n = require(gate, len(canary), len(stable))
-    c, s = aggregate(canary, gate.aggregate), aggregate(stable, gate.aggregate)
+def _relative_gate(gate: RelativeGate, metrics: Mapping[str, MetricData], now: float) -> GateResult:
+    data, raw_canary, raw_stable = _both(gate, metrics, now)
+    canary, stable = _not_nan(raw_canary), _not_nan(raw_stable)
+    n = _require(gate, len(canary), len(stable))
+    c, s = _aggregate(canary, gate.aggregate), _aggregate(stable, gate.aggregate)
     lower_better = data.spec.better == "lower"
     bound = s + gate.tolerance * abs(s) if lower_better else s - gate.tolerance * abs(s)
     if math.isnan(bound) or math.isnan(c):
-        raise pending(gate, f"{gate.aggregate} is undefined (+Inf and -Inf in the window)", n)
+        raise _pending(gate, f"{gate.aggregate} is undefined (+Inf and -Inf in the window)", n)
     label = "Pass"
     if lower_better and c > bound:
         label = "High"
     elif not lower_better and c < bound:
         label = "Low"
     unit = data.spec.unit
-    allowed = f"allowed {'+' if lower_better else '-'}{fmt_number(gate.tolerance * 100)} %"
+    allowed = f"allowed {'+' if lower_better else '-'}{_fmt_number(gate.tolerance * 100)} %"
     text = (
-        f"{gate.name}: canary {gate.aggregate} {fmt_value(c, unit)} vs stable {fmt_value(s, unit)}"
-        f" ({fmt_change(stats.ratio(c, s))}, {allowed}) — {label}, n={len(canary)}/{len(stable)}"
+        f"{gate.name}: canary {gate.aggregate} {_fmt_value(c, unit)}"
+        f" vs stable {_fmt_value(s, unit)} ({_fmt_change(stats.ratio(c, s))}, {allowed})"
+        f" — {label}, n={len(canary)}/{len(stable)}"
     )
-    return result(gate, label, text, samples=n, threshold=bound)
+    return _result(gate, label, text, samples=n, threshold=bound)
 
 
-def verdict_text(
+def _verdict_text(
     label: str,
     change: stats.Change,
     direction: stats.Direction,
@@ -244,7 +257,7 @@ def verdict_text(
     gate: CompareGate | RateGate,
 ) -> str:
     """Why the label: High/Low with its confidence, or which rule let a move pass."""
-    confidence = fmt_confidence(gate.confidence)
+    confidence = _fmt_confidence(gate.confidence)
     if label != "Pass":
         return f"{label} at {confidence} confidence"
     if change == "up" and direction == "decrease":
@@ -252,117 +265,123 @@ def verdict_text(
     if change == "down" and direction == "increase":
         return "Pass: only an increase fails"
     if change == "up" and effect < gate.allowed_increase:
-        return f"Pass: within allowed {fmt_change(gate.allowed_increase)}"
+        return f"Pass: within allowed {_fmt_change(gate.allowed_increase)}"
     if change == "down" and effect > gate.allowed_decrease:
-        return f"Pass: within allowed {fmt_change(gate.allowed_decrease)}"
+        return f"Pass: within allowed {_fmt_change(gate.allowed_decrease)}"
     return f"Pass: no clear change at {confidence} confidence"
 
 
-def compare_text(cmp: stats.Comparison, gate: CompareGate, direction: stats.Direction) -> str:
+def _compare_text(cmp: stats.Comparison, gate: CompareGate, direction: stats.Direction) -> str:
     """The effect, the verdict and, for tied samples, why the rank test decided."""
     allowed = {"High": gate.allowed_increase, "Low": gate.allowed_decrease}.get(cmp.label, 1.0)
-    effect = fmt_change(cmp.effect)
+    effect = _fmt_change(cmp.effect)
     if allowed != 1.0:
-        effect += f", allowed {fmt_change(allowed)}"
-    text = f"({effect}) — {verdict_text(cmp.label, cmp.change, direction, cmp.effect, gate)}"
+        effect += f", allowed {_fmt_change(allowed)}"
+    text = f"({effect}) — {_verdict_text(cmp.label, cmp.change, direction, cmp.effect, gate)}"
     if cmp.basis != "tied" or cmp.test is None:
         return text
     share = f"{cmp.tied_share * 100:.0f} %"
     if cmp.tied_value == 0:
         what = f"zero-inflated, {share} zeros"
     else:
-        what = f"{share} of samples are {fmt_number(cmp.tied_value)}"
+        what = f"{share} of samples are {_fmt_number(cmp.tied_value)}"
     return f"{text} ({what}: no shift to estimate, rank test p={cmp.test.p_value:.2g})"
 
 
-def compare_gate(gate: CompareGate, metrics: Mapping[str, MetricData], now: float) -> GateResult:
+def _compare_gate(gate: CompareGate, metrics: Mapping[str, MetricData], now: float) -> GateResult:
     factor = gate.outlier_factor if gate.remove_outliers else None
-    data, raw_canary, raw_stable = both(gate, metrics, now)
+    data, raw_canary, raw_stable = _both(gate, metrics, now)
     canary = stats.prepare(raw_canary, gate.nan_strategy, factor)
     stable = stats.prepare(raw_stable, gate.nan_strategy, factor)
-    n = require(gate, len(canary), len(stable))
+    n = _require(gate, len(canary), len(stable))
     direction = gate.direction or ("increase" if data.spec.better == "lower" else "decrease")
     rule = gate.model_dump(include=RULE) | {"direction": direction}
     cmp = stats.compare_samples(canary, stable, **rule)
     sizes = f"n={len(canary)}/{len(stable)}"
     if cmp.basis == "too small":
-        raise pending(gate, f"{sizes} is too few to judge at {fmt_confidence(gate.confidence)}", n)
+        raise _pending(
+            gate, f"{sizes} is too few to judge at {_fmt_confidence(gate.confidence)}", n
+        )
     unit = data.spec.unit
     head = (
-        f"{gate.name}: canary {fmt_value(stats.mean(canary), unit)}"
-        f" vs stable {fmt_value(stats.mean(stable), unit)}"
+        f"{gate.name}: canary {_fmt_value(stats.mean(canary), unit)}"
+        f" vs stable {_fmt_value(stats.mean(stable), unit)}"
     )
     if cmp.basis == "identical":
-        return result(gate, "Pass", f"{head} — Pass: identical samples, {sizes}", samples=n)
-    return result(
-        gate, cmp.label, f"{head} {compare_text(cmp, gate, direction)}, {sizes}", samples=n
+        return _result(gate, "Pass", f"{head} — Pass: identical samples, {sizes}", samples=n)
+    return _result(
+        gate, cmp.label, f"{head} {_compare_text(cmp, gate, direction)}, {sizes}", samples=n
     )
 
 
-def count_noun(spec: MetricSpec) -> str:
+def _count_noun(spec: MetricSpec) -> str:
     """What a count is of: 'errors/s' -> 'errors', else the metric's name."""
-    unit = spec.unit.strip()
-    return unit[:-2].strip() if unit.endswith("/s") and len(unit) > 2 else spec.name
+    noun = spec.unit.strip().removesuffix("/s").strip()
+    return noun if noun.isalpha() and noun != spec.unit.strip() else spec.name
 
 
-def counted(
+def _counted(
     gate: RateGate, metrics: Mapping[str, MetricData], name: str, role: Role, now: float
 ) -> tuple[float, int]:
     """Events in the window from a per-second rate (rate times the step, summed), and samples."""
-    data, raw = fetch(gate, metrics, name, role, now)
+    data, raw = _fetch(gate, metrics, name, role, now)
     values = [v for v in raw if math.isfinite(v)]
     return math.fsum(values) * data.spec.resolution.total_seconds(), len(values)
 
 
-def rate_gate(gate: RateGate, metrics: Mapping[str, MetricData], now: float) -> GateResult:
+def _rate_gate(gate: RateGate, metrics: Mapping[str, MetricData], now: float) -> GateResult:
     (ce, nce), (se, nse), (cx, ncx), (sx, nsx) = (
-        counted(gate, metrics, name, role, now)
+        _counted(gate, metrics, name, role, now)
         for name in (gate.numerator, gate.denominator)
         for role in (Role.CANARY, Role.STABLE)
     )
-    n = require(gate, nce, nse, ncx, nsx)
+    n = _require(gate, nce, nse, ncx, nsx)
     events, exposure = (
-        count_noun(metrics[gate.numerator].spec),
-        count_noun(metrics[gate.denominator].spec),
+        _count_noun(metrics[gate.numerator].spec),
+        _count_noun(metrics[gate.denominator].spec),
     )
     for role, total in ((Role.CANARY, cx), (Role.STABLE, sx)):
         if total <= 0:
             span = duration(gate.window.total_seconds())
-            raise no_data(gate, f"no {role.value} {exposure} in the last {span}")
+            raise _no_data(gate, f"no {role.value} {exposure} in the last {span}")
     cmp = stats.compare_rates(ce, cx, se, sx, **gate.model_dump(include=RULE))
     text = (
         f"{gate.name}: canary {round(ce):,} {events} in {round(cx):,} {exposure}"
-        f" ({fmt_number(ce / cx * 100)} %) vs stable {round(se):,} in {round(sx):,}"
-        f" ({fmt_number(se / sx * 100)} %)"
-        f" — {verdict_text(cmp.label, cmp.change, gate.direction, cmp.effect, gate)}"
+        f" ({_fmt_number(ce / cx * 100)} %) vs stable {round(se):,} in {round(sx):,}"
+        f" ({_fmt_number(se / sx * 100)} %)"
+        f" — {_verdict_text(cmp.label, cmp.change, gate.direction, cmp.effect, gate)}"
     )
-    return result(gate, cmp.label, text, samples=n)
+    return _result(gate, cmp.label, text, samples=n)
 
 
 def evaluate_gate(gate: GateSpec, metrics: Mapping[str, MetricData], now: float) -> GateResult:
     """One gate over the samples in `(now - gate.window, now]`."""
     try:
         if isinstance(gate, RateGate):
-            return rate_gate(gate, metrics, now)
+            return _rate_gate(gate, metrics, now)
         if isinstance(gate, CompareGate):
-            return compare_gate(gate, metrics, now)
+            return _compare_gate(gate, metrics, now)
         if isinstance(gate, RelativeGate):
-            return relative_gate(gate, metrics, now)
-        return threshold_gate(gate, metrics, now)
-    except Held as held:
+            return _relative_gate(gate, metrics, now)
+        return _threshold_gate(gate, metrics, now)
+    except _Held as held:
         return held.result
 
 
-def verdict(
+def _failure(result: GateResult) -> str:
+    """'p99 latency High', 'errors no data': which gate failed and how."""
+    how = {"NoData": "no data", None: "failed"}.get(result.classification, result.classification)
+    return f"{result.name} {how}"
+
+
+def _verdict(
     gates: Sequence[GateSpec], results: Sequence[GateResult], spec: JudgeSpec
 ) -> tuple[GateStatus, float | None, str]:
     """Kayenta's score: the weighted share of judged gates that pass, 0 on a critical failure."""
     pairs = list(zip(gates, results, strict=True))
     critical = [r for g, r in pairs if g.critical and r.status is GateStatus.FAIL]
     if critical:
-        first = critical[0]
-        why = f"critical gate {first.name} {first.classification or 'failed'}"
-        return GateStatus.FAIL, 0.0, f"score 0 ({why}) — fail"
+        return GateStatus.FAIL, 0.0, f"score 0 (critical gate {_failure(critical[0])}) — fail"
     judged = [(g, r) for g, r in pairs if r.status is not GateStatus.PENDING]
     pending = [r.name for r in results if r.status is GateStatus.PENDING]
     if not judged:
@@ -378,9 +397,7 @@ def verdict(
         status = GateStatus.PASS
     elif score >= spec.marginal_score:
         status = GateStatus.MARGINAL
-    failed = [
-        f"{r.name} {r.classification or 'failed'}" for _, r in judged if r.status is GateStatus.FAIL
-    ]
+    failed = [_failure(r) for _, r in judged if r.status is GateStatus.FAIL]
     if pending and (status is GateStatus.PASS or not failed):
         status = GateStatus.PENDING
     parts = [f"{len(passed)} of {len(judged)} gates pass", *failed]
@@ -398,7 +415,7 @@ def judge(
 ) -> Judgement:
     """All gates and the overall verdict; a passing verdict holds until the bake is over."""
     results = [evaluate_gate(gate, metrics, now) for gate in gates]
-    status, score, text = verdict(gates, results, judge_spec)
+    status, score, text = _verdict(gates, results, judge_spec)
     remaining = None
     if judge_spec.bake > timedelta(0) and bake_started is not None:
         elapsed = timedelta(seconds=now - bake_started)

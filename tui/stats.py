@@ -395,7 +395,8 @@ def compare_rates(
     share = canary_exposure / (canary_exposure + stable_exposure)
     p_up, p_down = binomial_sf(k, total, share), binomial_cdf(k, total, share)
     alpha = (1.0 - confidence) / 2.0
-    up, down = p_up <= alpha, p_down <= alpha and not p_up <= alpha
+    up = p_up <= alpha
+    down = p_down <= alpha and not up
     stable_rate = stable_events / stable_exposure
     if stable_rate > 0:
         effect = canary_events / canary_exposure / stable_rate
