@@ -270,6 +270,13 @@ def test_compare_outlier_removal_drops_spikes() -> None:
     assert removed.explanation.endswith("n=39/40")
 
 
+def test_compare_below_min_samples_is_pending() -> None:
+    gate = CompareGate(name="p99", metric="p99 latency")
+    result = evaluate_gate(gate, latency(noisy(300, 12, 14), noisy(300, 30, 15)), NOW)
+    assert (result.status, result.samples) == (GateStatus.PENDING, 12)
+    assert result.explanation == "p99: 12 of 30 samples so far — pending"
+
+
 def test_compare_says_when_samples_are_too_few() -> None:
     gate = CompareGate(name="p99", metric="p99 latency", min_samples=3)
     result = evaluate_gate(gate, latency([400.0, 410.0, 420.0], [300.0, 310.0, 320.0]), NOW)
