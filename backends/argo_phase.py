@@ -27,6 +27,7 @@ _CLI_PHASES = {
     "Degraded": Phase.DEGRADED,
 }
 _AWAITS_HUMAN = ("InconclusiveAnalysisRun", "InconclusiveExperiment")
+COMPLETED = ("Successful", "Failed", "Error", "Inconclusive")
 
 
 def status_of(ro: Obj) -> Obj:
@@ -122,9 +123,6 @@ def calculate_phase(ro: Obj) -> tuple[str, str]:
         if not stable or stable != current:
             return "Progressing", "waiting for all steps to complete"
     return "Healthy", ""
-
-
-COMPLETED = ("Successful", "Failed", "Error", "Inconclusive")
 
 
 def to_phase(ro: Obj, cli_phase: str) -> Phase:

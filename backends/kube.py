@@ -124,6 +124,8 @@ class KubeApi:
             raise Unreachable(
                 f"{method} {path}: Kubernetes API unreachable", detail=str(exc)
             ) from exc
+        except (ConfigError, OSError) as exc:
+            raise _no_credentials(exc) from exc
         if response.status_code >= 400:
             raise error_for(response.status_code, _status_body(response), f"{method} {path}")
         try:
@@ -164,9 +166,16 @@ class KubeApi:
                         yield _decode_event(line, what)
         except httpx2.TransportError as exc:
             raise Unreachable(f"{what}: stream dropped", detail=str(exc)) from exc
+        except (ConfigError, OSError) as exc:
+            raise _no_credentials(exc) from exc
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _no_credentials(exc: Exception) -> Unauthorized:
+    """An exec credential plugin or token file failed while a request was being signed."""
+    return Unauthorized("could not obtain Kubernetes credentials", detail=str(exc))
 
 
 def _decode_event(line: str, what: str) -> Obj:
@@ -260,6 +269,8 @@ async def list_and_watch(
                 if failures >= options.max_failures:
                     raise
                 await clock.sleep(options.delay(failures))
+            else:
+                failures = 0
 
 
 def object_key(obj: Mapping[str, Any]) -> str:

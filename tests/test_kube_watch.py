@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from backends import argo
-from backends.base import BackendError, NotFound, Unauthorized, Unreachable
+from backends.base import BackendError, DeployBackend, NotFound, Unauthorized, Unreachable
 from backends.kube import KubeOptions, Source, connect, error_for, list_and_watch, resource_path
-from backends.registry import AdapterContext
+from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
 from tests.kube_fake import FakeKube, Recorded, options, serving
 from tests.test_argo import ID, replicasets, rollout
 
@@ -157,7 +159,9 @@ async def test_rewatch_from_a_compacted_version_relists(fake, backend):
     old = watches(fake)[0].query["resourceVersion"]
     fake.update(stored, lambda ro: ro["status"].update(currentStepIndex=2, pauseConditions=[]))
     assert (await anext(stream)).current_step == 2
-    fake.put({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "other", "namespace": "shop"}})
+    fake.put(
+        {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "other", "namespace": "shop"}}
+    )
     fake.compact()
     fake.drop_watches()
     fake.update(stored, lambda ro: ro["status"].update(currentStepIndex=3))
@@ -276,3 +280,51 @@ async def test_list_and_watch_yields_sync_then_events(fake, tmp_path):
     assert (added.type, added.objects[0]["metadata"]["name"]) == ("ADDED", "api")
     await events.aclose()
     await api.aclose()
+
+
+def exec_kubeconfig(fake: FakeKube, directory: Path, code: str) -> Path:
+    """A kubeconfig whose user gets its token from an exec credential plugin."""
+    path = directory / "exec-kubeconfig"
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": sys.executable,
+            "args": ["-c", code],
+        }
+    }
+    config = {
+        "clusters": [{"name": "fake", "cluster": {"server": fake.url}}],
+        "users": [{"name": "plugin", "user": user}],
+        "contexts": [
+            {"name": "fake", "context": {"cluster": "fake", "user": "plugin", "namespace": "shop"}}
+        ],
+        "current-context": "fake",
+    }
+    path.write_text(json.dumps(config))
+    return path
+
+
+async def test_exec_credential_plugins_sign_requests(fake, tmp_path):
+    seed(fake)
+    credential = {
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "kind": "ExecCredential",
+        "status": {"token": fake.token},
+    }
+    good = exec_kubeconfig(fake, tmp_path, f"print({json.dumps(json.dumps(credential))})")
+    adapter = argo.create({"kubeconfig": str(good)}, AdapterContext())
+    assert (await adapter.get_rollout("web")).id == ID
+    await adapter.aclose()
+    broken = exec_kubeconfig(fake, tmp_path, "raise SystemExit(1)")
+    adapter = argo.create({"kubeconfig": str(broken)}, AdapterContext())
+    with pytest.raises(Unauthorized, match="credentials"):
+        await adapter.get_rollout(ID)
+    await adapter.aclose()
+
+
+@pytest.mark.parametrize("name", ["argo", "kubernetes", "flagger"])
+async def test_adapters_are_registered_deploy_backends(fake, tmp_path, name):
+    adapter = load_factory(DEPLOY_GROUP, name)(options(tmp_path), AdapterContext())
+    assert isinstance(adapter, DeployBackend)
+    assert await adapter.list_rollouts() == []
+    await adapter.aclose()
