@@ -163,7 +163,11 @@ def to_rollout(
     md, status = meta(canary), as_dict(canary.get("status"))
     name, namespace = str(md.get("name") or ""), str(md.get("namespace") or "")
     target = str(as_dict(as_dict(canary.get("spec")).get("targetRef")).get("name") or name)
-    by_name = {str(meta(d).get("name")): d for d in deployments}
+    by_name = {
+        str(meta(d).get("name")): d
+        for d in deployments
+        if meta(d).get("namespace", namespace) == namespace
+    }
     primary, workload = by_name.get(f"{target}-primary"), by_name.get(target)
     phase = str(status.get("phase") or "")
     weight = to_int(status.get("canaryWeight"))

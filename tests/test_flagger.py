@@ -357,3 +357,31 @@ async def test_list_rollouts(fake, backend):
         True,
         "6b4c8d9f7",
     )
+
+
+async def test_list_rollouts_in_all_namespaces_keeps_namespaces_apart(fake, tmp_path):
+    fake.put(canary("Succeeded", 0))
+    other = canary("Progressing", 10)
+    other["metadata"] = {**other["metadata"], "namespace": "prod", "uid": "uid-prod"}
+    fake.put(other)
+    for obj in workloads():
+        obj["metadata"] = {
+            **obj["metadata"],
+            "namespace": "prod",
+            "uid": "prod-" + obj["metadata"]["name"],
+        }
+        if obj["kind"] == "ReplicaSet":
+            obj["metadata"]["labels"] = {
+                **obj["metadata"]["labels"],
+                "pod-template-hash": "prod" + obj["metadata"]["labels"]["pod-template-hash"],
+            }
+            obj["metadata"]["ownerReferences"][0]["uid"] = (
+                "prod-" + obj["metadata"]["ownerReferences"][0]["name"]
+            )
+        fake.put(obj)
+    adapter = flagger.create(options(tmp_path, all_namespaces=True), AdapterContext())
+    summaries = {s.id: s for s in await adapter.list_rollouts()}
+    await adapter.aclose()
+    assert summaries["test/podinfo"].stable_revision == "6b4c8d9f7"
+    assert summaries["prod/podinfo"].stable_revision == "prod6b4c8d9f7"
+    assert summaries["prod/podinfo"].canary_revision == "prod84d5f7c6b9"
