@@ -608,3 +608,26 @@ async def test_list_rollouts(fake, backend):
         summary.canary_revision,
         summary.awaits_decision,
     ) == (ID, 25, "bbb222", True)
+
+
+async def test_kubernetes_events_join_the_timeline_when_asked(fake, tmp_path):
+    seed(fake, rollout())
+    fake.put(
+        {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": "web.1", "namespace": "shop"},
+            "involvedObject": {"kind": "Rollout", "name": "web", "namespace": "shop"},
+            "reason": "RolloutAborted",
+            "message": "Rollout aborted update to revision 2",
+            "type": "Warning",
+            "source": {"component": "rollouts-controller"},
+            "lastTimestamp": "2026-03-01T11:30:00Z",
+        }
+    )
+    adapter = argo.create(options(tmp_path, namespace="shop", events=True), AdapterContext())
+    r = await adapter.get_rollout(ID)
+    await adapter.aclose()
+    (event,) = [e for e in r.events if e.actor == "rollouts-controller"]
+    assert event.message == "RolloutAborted: Rollout aborted update to revision 2"
+    assert event.level == "warning" and r.events[-1] is event
