@@ -96,10 +96,7 @@ class SimRollout:
         """When the state changes next by itself, or None when only a human can move it."""
         if self.phase.finished:
             return None
-        if self.abort_after is not None:
-            abort_at = self.started + self.abort_after
-        else:
-            abort_at = None
+        abort_at = self.started + self.abort_after if self.abort_after is not None else None
         step = self.steps[self.step]
         due: datetime | None
         if step.kind in (StepKind.SET_WEIGHT, StepKind.SET_CANARY_SCALE):
@@ -249,10 +246,11 @@ class SimRollout:
         desired = next(
             (s.weight for s in reversed(self.steps[: self.step + 1]) if s.weight is not None), 0.0
         )
+        stable_id = self.canary_revision if done else self.stable_revision
         stable = Revision(
-            id=self.canary_revision if done else self.stable_revision,
+            id=stable_id,
             role=Role.STABLE,
-            image=f"registry.example.com/{self.service}:{self.canary_revision if done else self.stable_revision}",
+            image=f"registry.example.com/{self.service}:{stable_id}",
             replicas=self.replicas - (0 if done else canary_hosts),
             ready_replicas=self.replicas - (0 if done else canary_hosts),
             weight=100.0 if done else 100.0 - weight,

@@ -107,6 +107,7 @@ class Simulator:
             if str(rollout.version) != last:
                 last = str(rollout.version)
                 yield rollout.snapshot()
+                continue
             due = rollout.next_transition()
             wait = WATCH_HEARTBEAT
             if due is not None:

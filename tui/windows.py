@@ -74,6 +74,7 @@ class MetricWindow:
     def reset(self) -> None:
         """Forget everything: the revisions changed, so old samples describe something else."""
         self.series.clear()
+        self.revisions.clear()
         self.fetched_until = None
         self.missing = []
         self.warnings = []

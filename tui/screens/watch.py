@@ -140,7 +140,10 @@ class WatchScreen(Screen[None]):
             stable.ljust(graph_width)[:graph_width], f"bold {theme_color(self.app, 'stable')}"
         )
         if rollout.canary:
-            canary = f"canary {format.revision(rollout.canary.id)} {format.weight(rollout.canary.weight)}"
+            canary = (
+                f"canary {format.revision(rollout.canary.id)} "
+                f"{format.weight(rollout.canary.weight)}"
+            )
             text.append(canary, f"bold {theme_color(self.app, 'canary')}")
         self.query_one("#columns", Static).update(text)
 

@@ -8,6 +8,7 @@ share one interface: plotext's braille plot for roomy terminals, block bars for 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -82,8 +83,8 @@ def _fill_gaps(columns: list[list[float]]) -> None:
     filled = [i for i, values in enumerate(columns) if values]
     if len(filled) < 2:
         return
-    spacing = sorted(b - a for a, b in zip(filled, filled[1:], strict=False))[len(filled) // 2 - 1]
-    for a, b in zip(filled, filled[1:], strict=False):
+    spacing = sorted(b - a for a, b in itertools.pairwise(filled))[len(filled) // 2 - 1]
+    for a, b in itertools.pairwise(filled):
         if b - a <= 2 * spacing:
             for i in range(a + 1, b):
                 columns[i] = columns[a]

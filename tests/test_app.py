@@ -1,0 +1,116 @@
+"""The watch screen driven by Pilot on the simulator under a virtual clock."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Static
+
+from backends.clock import VirtualClock
+from backends.model import Phase, Role
+from tests.tui_helpers import actions_done, demo_app, settle
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.metric_row import MetricRow
+
+PRIMARY = "shop/checkout-api"
+
+
+async def test_promote_after_confirmation_moves_to_the_next_step(clock: VirtualClock):
+    app, sim = demo_app(clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        assert app.session.rollout is not None and app.session.rollout.awaits_decision
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        what = str(app.screen.query_one("#what", Static).render())
+        assert what == "promote checkout-api to step 3 of 7: 10 % of traffic"
+        assert (await sim.get_rollout(PRIMARY)).current_step == 1, "nothing before the yes"
+        await pilot.press("enter")
+        await actions_done(app)
+        await settle(pilot, clock)
+        rollout = await sim.get_rollout(PRIMARY)
+        assert rollout.current_step == 2 and rollout.desired_weight == 10
+        assert app.session.rollout is not None and app.session.rollout.current_step == 2
+
+
+async def test_cancel_does_nothing(clock: VirtualClock):
+    app, sim = demo_app(clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#cancel", Button).press()
+        await pilot.pause()
+        await actions_done(app)
+        rollout = await sim.get_rollout(PRIMARY)
+        assert rollout.current_step == 1 and rollout.phase == Phase.PAUSED
+
+
+async def test_abort_after_confirmation(clock: VirtualClock):
+    app, sim = demo_app(clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("a")
+        await pilot.pause()
+        what = str(app.screen.query_one("#what", Static).render())
+        assert what.startswith("abort checkout-api: send all traffic back to stable 6cbccd9f99")
+        await pilot.click("#confirm")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert (await sim.get_rollout(PRIMARY)).phase == Phase.ABORTED
+        assert app.session.rollout is not None and app.session.rollout.phase == Phase.ABORTED
+
+
+async def test_read_only_hides_the_actions(clock: VirtualClock):
+    app, sim = demo_app(clock, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("p")
+        await pilot.press("a")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert app.screen.check_action("promote", ()) is None
+        assert (await sim.get_rollout(PRIMARY)).current_step == 1
+
+
+async def test_graphs_fill_from_the_session(clock: VirtualClock):
+    app, _ = demo_app(clock, "latency-regression")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await settle(pilot, clock, 10)
+        rows = {row.window.spec.name: row for row in app.screen.query(MetricRow)}
+        p99 = rows["p99 latency"].window
+        assert len(p99.window(Role.STABLE)) > 20 and len(p99.window(Role.CANARY)) > 20
+        label = str(rows["p99 latency"].query_one("#label", Static).render())
+        assert "canary" in label and "ms" in label
+
+
+async def test_help_lists_the_keys(clock: VirtualClock):
+    app, _ = demo_app(clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_a_tick_without_new_data_draws_nothing(clock: VirtualClock):
+    from tui.widgets.graph import MetricGraph
+
+    app, _ = demo_app(clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        graphs = list(app.screen.query(MetricGraph))
+        before = [g.draws for g in graphs]
+        for _ in range(3):
+            app.screen.refresh()
+            await pilot.pause()
+        assert [g.draws for g in graphs] == before

@@ -1,0 +1,221 @@
+"""The live session under a virtual clock: incremental fetches, bounded windows, actions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from backends.base import Conflict, Unreachable
+from backends.clock import VirtualClock
+from backends.model import Expectation, MetricQuery, QueryResult, Role, Rollout
+from backends.simulator import Simulator
+from tui.demo import SIM_METRICS, demo_session
+from tui.session import Action, Refused, Session
+from tui.updates import LinkChanged, MetricsChanged, RolloutChanged, Update
+
+PRIMARY = "shop/checkout-api"
+
+
+class RecordingStore:
+    """Passes queries to the simulator and writes down every span asked for."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.spans: list[tuple[str, datetime, datetime]] = []
+        self.fail = False
+
+    async def query_range(
+        self, query: MetricQuery, start: datetime, end: datetime, step: timedelta
+    ) -> QueryResult:
+        self.spans.append((query.name, start, end))
+        if self.fail:
+            raise Unreachable("store down", detail="connection refused")
+        return await self.sim.query_range(query, start, end, step)
+
+    async def aclose(self) -> None:
+        pass
+
+
+class RecordingDeploy:
+    """The simulator, with the promote and abort calls it receives written down."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.capabilities = sim.capabilities
+        self.calls: list[tuple[str, Expectation]] = []
+        self.drop_watch = 0
+
+    async def list_rollouts(self):
+        return await self.sim.list_rollouts()
+
+    async def get_rollout(self, rollout_id: str) -> Rollout:
+        return await self.sim.get_rollout(rollout_id)
+
+    async def watch_rollout(self, rollout_id: str) -> AsyncIterator[Rollout]:
+        if self.drop_watch:
+            self.drop_watch -= 1
+            raise Unreachable("watch dropped")
+        async for rollout in self.sim.watch_rollout(rollout_id):
+            yield rollout
+
+    async def promote(self, rollout_id: str, *, expect: Expectation, full: bool = False):
+        self.calls.append(("promote_full" if full else "promote", expect))
+        return await self.sim.promote(rollout_id, expect=expect, full=full)
+
+    async def abort(self, rollout_id: str, *, expect: Expectation):
+        self.calls.append(("abort", expect))
+        return await self.sim.abort(rollout_id, expect=expect)
+
+    async def retry(self, rollout_id: str):
+        return await self.sim.retry(rollout_id)
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def started(session: Session, clock: VirtualClock) -> asyncio.Task[None]:
+    task = asyncio.create_task(session.run())
+    await clock.advance(0)
+    assert session.rollout is not None
+    return task
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_fetches_only_the_new_span(sim: Simulator, clock: VirtualClock):
+    store = RecordingStore(sim)
+    session = Session(sim, store, PRIMARY, SIM_METRICS, clock, window=timedelta(minutes=10))
+    task = await started(session, clock)
+    first = {name: (start, end) for name, start, end in store.spans}
+    assert set(first) == {m.name for m in SIM_METRICS}
+    assert all(end - start == timedelta(minutes=10) for start, end in first.values())
+    store.spans.clear()
+
+    await clock.advance(10)
+    assert len(store.spans) == len(SIM_METRICS)
+    for name, start, end in store.spans:
+        assert start == first[name][1] + timedelta(seconds=10), "starts after the last point"
+        assert end == start, "one new sample, not the whole window again"
+    await stop(task)
+
+
+async def test_windows_stay_bounded(sim: Simulator, clock: VirtualClock):
+    session = Session(sim, sim, PRIMARY, SIM_METRICS, clock, window=timedelta(minutes=2))
+    task = await started(session, clock)
+    for _ in range(30):
+        await clock.advance(60)
+    window = session.windows["p99 latency"].window(Role.STABLE)
+    assert len(window) == 13  # two minutes at 10 s, both ends included
+    assert window.points[-1][0] == clock.now().timestamp() // 10 * 10
+    await stop(task)
+
+
+async def test_updates_are_published(sim: Simulator, clock: VirtualClock):
+    updates: list[Update] = []
+    session = demo_session(sim)
+    session.subscribe(updates.append)
+    task = await started(session, clock)
+    assert isinstance(updates[0], RolloutChanged)
+    assert any(isinstance(u, MetricsChanged) and "p99 latency" in u.names for u in updates)
+    await stop(task)
+
+
+async def test_promote_passes_what_the_user_saw(sim: Simulator, clock: VirtualClock):
+    deploy = RecordingDeploy(sim)
+    session = Session(deploy, sim, PRIMARY, SIM_METRICS, clock)
+    task = await started(session, clock)
+    confirmation = session.confirmation(Action.PROMOTE)
+    rollout = await session.execute(confirmation)
+    assert rollout.current_step == 2
+    assert deploy.calls == [
+        ("promote", Expectation(step=1, canary_revision="7d5f8b6c4d", version=confirmation.expect.version))
+    ]
+    with pytest.raises(Refused, match="already used"):
+        await session.execute(confirmation)
+    assert len(deploy.calls) == 1, "one confirmation, one promote"
+    await stop(task)
+
+
+async def test_a_stale_confirmation_conflicts(sim: Simulator, clock: VirtualClock):
+    session = demo_session(sim)
+    task = await started(session, clock)
+    old = session.confirmation(Action.PROMOTE)
+    await session.execute(session.confirmation(Action.PROMOTE))
+    with pytest.raises(Conflict):
+        await session.execute(old)
+    assert (await sim.get_rollout(PRIMARY)).current_step == 2
+    await stop(task)
+
+
+async def test_read_only_never_acts(sim: Simulator, clock: VirtualClock):
+    deploy = RecordingDeploy(sim)
+    session = Session(deploy, sim, PRIMARY, SIM_METRICS, clock, read_only=True)
+    task = await started(session, clock)
+    with pytest.raises(Refused, match="read-only"):
+        await session.execute(session.confirmation(Action.PROMOTE))
+    assert deploy.calls == []
+    await stop(task)
+
+
+async def test_store_failure_is_shown_and_recovered(sim: Simulator, clock: VirtualClock):
+    store = RecordingStore(sim)
+    updates: list[Update] = []
+    session = Session(sim, store, PRIMARY, SIM_METRICS, clock)
+    session.subscribe(updates.append)
+    task = await started(session, clock)
+    store.fail = True
+    await clock.advance(10)
+    errors = [u for u in updates if isinstance(u, LinkChanged) and u.source == "metrics"]
+    assert errors and "store down" in (errors[-1].error or "") and errors[-1].retry_in
+    assert session.windows["p99 latency"].error is not None
+    store.fail = False
+    await clock.advance(120)
+    assert session.links["metrics"] is None
+    assert session.windows["p99 latency"].error is None
+    await stop(task)
+
+
+async def test_dropped_watch_reconnects_and_blocks_actions_meanwhile(
+    sim: Simulator, clock: VirtualClock
+):
+    deploy = RecordingDeploy(sim)
+    deploy.drop_watch = 1
+    session = Session(deploy, sim, PRIMARY, SIM_METRICS, clock)
+    task = asyncio.create_task(session.run())
+    await clock.advance(0)
+    assert session.rollout is None and session.links["deploy"] == "watch dropped"
+    await clock.advance(5)
+    assert session.rollout is not None and session.links["deploy"] is None
+    await stop(task)
+
+
+async def test_refuses_to_act_while_the_rollout_state_is_stale(sim: Simulator, clock: VirtualClock):
+    deploy = RecordingDeploy(sim)
+    session = Session(deploy, sim, PRIMARY, SIM_METRICS, clock)
+    task = await started(session, clock)
+    session.links["deploy"] = "watch dropped"
+    with pytest.raises(Refused, match="stale"):
+        await session.execute(session.confirmation(Action.PROMOTE))
+    assert deploy.calls == []
+    await stop(task)
+
+
+async def test_new_revision_resets_the_windows(sim: Simulator, clock: VirtualClock):
+    session = demo_session(sim)
+    task = await started(session, clock)
+    assert len(session.windows["p99 latency"].window(Role.CANARY)) > 0
+    await session.execute(session.confirmation(Action.PROMOTE_FULL))
+    window = session.windows["p99 latency"]
+    assert session.rollout is not None and session.rollout.canary is None
+    assert len(window.window(Role.CANARY)) == 0 and not window.revisions
+    await clock.advance(10)
+    assert len(window.window(Role.CANARY)) == 0
+    assert window.revisions.get(Role.STABLE) == "7d5f8b6c4d"
+    await stop(task)
