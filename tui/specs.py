@@ -30,12 +30,15 @@ class MetricSpec(_Spec):
     revision_label: str | None = Field(
         None, description="Label carrying the revision, so one query can fetch both revisions."
     )
+    show: bool = Field(True, description="False for a metric only gates use (an error count).")
 
 
 class _Gate(_Spec):
     name: str
     window: timedelta = Field(timedelta(minutes=5), description="Sliding window judged.")
-    min_samples: int = Field(30, ge=1, description="Below this, the gate is pending.")
+    min_samples: int = Field(
+        20, ge=1, description="Below this, the gate is pending (5 min at 10 s holds 30)."
+    )
     weight: float = Field(1.0, ge=0)
     critical: bool = Field(False, description="A failure sets the overall score to 0.")
 
