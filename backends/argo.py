@@ -14,21 +14,16 @@ from typing import Any
 
 from backends import argo_phase as ap
 from backends.base import Capability, NotFound
-from backends.clock import Clock
 from backends.kube import (
     MERGE_PATCH,
-    KubeApi,
-    KubeOptions,
     Obj,
     SnapshotBackend,
     Source,
     as_dict,
     as_list,
     change_from,
-    change_keys,
     check_expectation,
     condition_events,
-    connect,
     kube_events,
     meta,
     parse_time,
@@ -148,25 +143,11 @@ class ArgoRolloutsBackend(SnapshotBackend):
         }
     )
 
-    def __init__(
-        self,
-        api: KubeApi,
-        options: KubeOptions,
-        clock: Clock,
-        *,
-        keys: Mapping[str, str],
-        events: bool = False,
-    ) -> None:
-        super().__init__(api, options, clock)
-        self._keys = dict(keys)
-        self._events = events
-
     def primary_path(self, namespace: str | None, name: str | None = None, sub: str = "") -> str:
         return resource_path(GROUP_VERSION, "rollouts", namespace, name, sub)
 
     def sources(self, primary: Obj) -> dict[str, Source]:
-        md = meta(primary)
-        namespace, name = str(md.get("namespace") or self._api.namespace), md.get("name")
+        namespace = str(meta(primary).get("namespace") or self._api.namespace)
         labels = as_dict(as_dict(as_dict(primary.get("spec")).get("selector")).get("matchLabels"))
         found = {
             "primary": self.primary_source(primary),
@@ -176,12 +157,7 @@ class ArgoRolloutsBackend(SnapshotBackend):
             ),
             "runs": Source(resource_path(GROUP_VERSION, "analysisruns", namespace)),
         }
-        if self._events:
-            found["events"] = Source(
-                resource_path("v1", "events", namespace),
-                {"fieldSelector": f"involvedObject.kind=Rollout,involvedObject.name={name}"},
-            )
-        return found
+        return self.with_events(primary, found)
 
     def assemble(self, sources: dict[str, Source]) -> Rollout:
         (ro,) = sources["primary"].items()
@@ -191,7 +167,7 @@ class ArgoRolloutsBackend(SnapshotBackend):
             sources["runs"].items(),
             keys=self._keys,
             now=self._clock.now(),
-            events=sources["events"].items() if "events" in sources else None,
+            events=self.events_of(sources),
         )
 
     async def list_rollouts(self) -> list[RolloutSummary]:
@@ -249,12 +225,6 @@ class ArgoRolloutsBackend(SnapshotBackend):
 
 
 def create(options: dict[str, Any], context: AdapterContext) -> ArgoRolloutsBackend:
-    """Options: context, namespace, all_namespaces, kubeconfig, change_annotations, events."""
-    kube = KubeOptions.parse(options)
-    return ArgoRolloutsBackend(
-        connect(kube),
-        kube,
-        context.clock,
-        keys=change_keys(options),
-        events=bool(options.get("events", False)),
-    )
+    """Options: context, namespace, all_namespaces, kubeconfig, timeout, backoff, max_backoff,
+    max_failures, change_annotations, events (see docs/kubernetes.md)."""
+    return ArgoRolloutsBackend.from_options(options, context.clock)

@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from backends.kube import Obj, as_dict, as_list, meta, owned_by, parse_time, to_int
+from backends.kube import Obj, as_dict, as_list, condition_since, meta, owned_by, parse_time, to_int
 from backends.model import GateResult, GateSource, GateStatus, Pause, Phase, Step, StepKind
 
 HASH_LABEL = "rollouts-pod-template-hash"
@@ -269,7 +269,11 @@ def pause(ro: Obj, now: datetime) -> Pause | None:
     spec, status = as_dict(ro.get("spec")), status_of(ro)
     conditions = [as_dict(c) for c in as_list(status.get("pauseConditions"))]
     if spec.get("paused"):
-        since = parse_time(status.get("pauseStartTime")) or _paused_since(status) or now
+        since = (
+            parse_time(status.get("pauseStartTime"))
+            or condition_since(status, "RolloutPaused")
+            or now
+        )
         return Pause(reason="manually paused", since=since, awaits_decision=True)
     if not conditions:
         return None
@@ -286,13 +290,6 @@ def pause(ro: Obj, now: datetime) -> Pause | None:
     if wait is not None and reason not in _AWAITS_HUMAN:
         return Pause(reason=reason, since=since, until=since + wait)
     return Pause(reason=reason, since=since, awaits_decision=True)
-
-
-def _paused_since(status: Obj) -> datetime | None:
-    for cond in (as_dict(c) for c in as_list(status.get("conditions"))):
-        if cond.get("reason") == "RolloutPaused":
-            return parse_time(cond.get("lastTransitionTime"))
-    return None
 
 
 def pod_hash(rs: Obj) -> str:

@@ -20,6 +20,7 @@ import httpx
 from backends.base import BackendError, Capability, Conflict, Unreachable, Unsupported
 from backends.clock import Clock
 from backends.kube import (
+    DEFAULT_CHANGE_ANNOTATIONS,
     KubeApi,
     KubeOptions,
     Obj,
@@ -28,10 +29,8 @@ from backends.kube import (
     as_dict,
     as_list,
     change_from,
-    change_keys,
     check_expectation,
     condition_events,
-    connect,
     kube_events,
     list_and_watch,
     meta,
@@ -229,13 +228,11 @@ class FlaggerBackend(SnapshotBackend):
         options: KubeOptions,
         clock: Clock,
         *,
-        keys: Mapping[str, str],
-        loadtester: httpx.AsyncClient | None = None,
+        keys: Mapping[str, str] = DEFAULT_CHANGE_ANNOTATIONS,
         events: bool = False,
+        loadtester: httpx.AsyncClient | None = None,
     ) -> None:
-        super().__init__(api, options, clock)
-        self._keys = dict(keys)
-        self._events = events
+        super().__init__(api, options, clock, keys=keys, events=events)
         self._loadtester = loadtester
         self._closers: dict[tuple[str, str], tuple[asyncio.Task[None], Rollout]] = {}
         self._notes: dict[str, list[RolloutEvent]] = {}
@@ -259,12 +256,7 @@ class FlaggerBackend(SnapshotBackend):
                 resource_path("apps/v1", "replicasets", namespace), {"labelSelector": HASH_LABEL}
             ),
         }
-        if self._events:
-            found["events"] = Source(
-                resource_path("v1", "events", namespace),
-                {"fieldSelector": f"involvedObject.kind=Canary,involvedObject.name={name}"},
-            )
-        return found
+        return self.with_events(primary, found)
 
     def assemble(self, sources: dict[str, Source]) -> Rollout:
         (canary,) = sources["primary"].items()
@@ -274,7 +266,7 @@ class FlaggerBackend(SnapshotBackend):
             sources["replicasets"].items(),
             keys=self._keys,
             now=self._clock.now(),
-            events=sources["events"].items() if "events" in sources else None,
+            events=self.events_of(sources),
         )
         notes = self._notes.get(rollout.id, [])
         events = sorted(rollout.events + notes, key=lambda event: event.time)
@@ -394,15 +386,8 @@ class FlaggerBackend(SnapshotBackend):
 
 
 def create(options: dict[str, Any], context: AdapterContext) -> FlaggerBackend:
-    """Options: the shared Kubernetes ones, change_annotations, events, loadtester_url."""
-    kube = KubeOptions.parse(options)
+    """The shared Kubernetes options (docs/kubernetes.md) and `loadtester_url`."""
     url = options.get("loadtester_url")
-    loadtester = httpx.AsyncClient(base_url=str(url), timeout=kube.timeout) if url else None
-    return FlaggerBackend(
-        connect(kube),
-        kube,
-        context.clock,
-        keys=change_keys(options),
-        loadtester=loadtester,
-        events=bool(options.get("events", False)),
-    )
+    timeout = KubeOptions.parse(options).timeout
+    loadtester = httpx.AsyncClient(base_url=str(url), timeout=timeout) if url else None
+    return FlaggerBackend.from_options(options, context.clock, loadtester=loadtester)

@@ -14,22 +14,18 @@ from datetime import datetime
 from typing import Any
 
 from backends.base import Capability, Conflict, NotFound, Unsupported
-from backends.clock import Clock
 from backends.kube import (
     JSON_PATCH,
     STRATEGIC_MERGE_PATCH,
-    KubeApi,
-    KubeOptions,
     Obj,
     SnapshotBackend,
     Source,
     as_dict,
     as_list,
     change_from,
-    change_keys,
     check_expectation,
     condition_events,
-    connect,
+    condition_since,
     kube_events,
     meta,
     owned_by,
@@ -182,7 +178,7 @@ def to_rollout(
     )
     pause = None
     if spec.get("paused"):
-        since = _paused_since(status) or now
+        since = condition_since(status, "DeploymentPaused") or now
         pause = Pause(
             reason="DeploymentPaused", since=since, awaits_decision=phase == Phase.PROGRESSING
         )
@@ -215,13 +211,6 @@ def to_rollout(
     )
 
 
-def _paused_since(status: Obj) -> datetime | None:
-    for cond in (as_dict(c) for c in as_list(status.get("conditions"))):
-        if cond.get("reason") == "DeploymentPaused":
-            return parse_time(cond.get("lastTransitionTime"))
-    return None
-
-
 class DeploymentBackend(SnapshotBackend):
     """Follows Deployments; pause, resume and undo are sent as kubectl sends them."""
 
@@ -229,25 +218,11 @@ class DeploymentBackend(SnapshotBackend):
         {Capability.PROMOTE, Capability.ABORT, Capability.PAUSE, Capability.RESUME}
     )
 
-    def __init__(
-        self,
-        api: KubeApi,
-        options: KubeOptions,
-        clock: Clock,
-        *,
-        keys: Mapping[str, str],
-        events: bool = False,
-    ) -> None:
-        super().__init__(api, options, clock)
-        self._keys = dict(keys)
-        self._events = events
-
     def primary_path(self, namespace: str | None, name: str | None = None, sub: str = "") -> str:
         return resource_path("apps/v1", "deployments", namespace, name, sub)
 
     def sources(self, primary: Obj) -> dict[str, Source]:
-        md = meta(primary)
-        namespace, name = str(md.get("namespace") or self._api.namespace), md.get("name")
+        namespace = str(meta(primary).get("namespace") or self._api.namespace)
         labels = as_dict(as_dict(as_dict(primary.get("spec")).get("selector")).get("matchLabels"))
         found = {
             "primary": self.primary_source(primary),
@@ -256,16 +231,11 @@ class DeploymentBackend(SnapshotBackend):
                 {"labelSelector": selector(labels) or HASH_LABEL},
             ),
         }
-        if self._events:
-            found["events"] = Source(
-                resource_path("v1", "events", namespace),
-                {"fieldSelector": f"involvedObject.kind=Deployment,involvedObject.name={name}"},
-            )
-        return found
+        return self.with_events(primary, found)
 
     def assemble(self, sources: dict[str, Source]) -> Rollout:
         (dep,) = sources["primary"].items()
-        events = sources["events"].items() if "events" in sources else None
+        events = self.events_of(sources)
         return to_rollout(
             dep,
             sources["replicasets"].items(),
@@ -338,12 +308,6 @@ class DeploymentBackend(SnapshotBackend):
 
 
 def create(options: dict[str, Any], context: AdapterContext) -> DeploymentBackend:
-    """Options: context, namespace, all_namespaces, kubeconfig, change_annotations, events."""
-    kube = KubeOptions.parse(options)
-    return DeploymentBackend(
-        connect(kube),
-        kube,
-        context.clock,
-        keys=change_keys(options),
-        events=bool(options.get("events", False)),
-    )
+    """Options: context, namespace, all_namespaces, kubeconfig, timeout, backoff, max_backoff,
+    max_failures, change_annotations, events (see docs/kubernetes.md)."""
+    return DeploymentBackend.from_options(options, context.clock)
