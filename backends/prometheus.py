@@ -1,0 +1,567 @@
+"""PromQL over HTTP: Prometheus and everything that speaks its query API.
+
+Thanos, Mimir, Cortex and VictoriaMetrics answer the same `/api/v1/query_range`, so one adapter
+serves them all; the options cover what sits in front of them (bearer or basic auth, a tenant
+header, private CAs, client certificates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import random
+import ssl
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FilePath,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from backends import promql
+from backends.base import BadResponse, NotFound, Unauthorized, Unreachable
+from backends.model import MetricQuery, MetricSeries, Point, QueryContext, QueryResult, Role
+from backends.registry import AdapterContext
+
+log = logging.getLogger(__name__)
+
+MAX_POINTS = 11_000
+"""Prometheus rejects a range query whose (end - start) / step exceeds this."""
+
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 10.0
+_RETRY_STATUSES = frozenset({429})
+_SNIPPET = 300
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class PrometheusOptions(BaseModel):
+    """The `[metrics]` table of rollwatch.toml for `adapter = "prometheus"`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str
+    timeout: float = Field(default=30.0, gt=0)
+    token: SecretStr | None = None
+    token_file: FilePath | None = None
+    token_env: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    password_env: str | None = None
+    password_file: FilePath | None = None
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    ca_file: FilePath | None = None
+    cert_file: FilePath | None = None
+    key_file: FilePath | None = None
+    verify: bool = True
+    max_retries: int = Field(default=3, ge=0, le=10)
+    revision_label: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, url: str) -> str:
+        parsed = httpx.URL(url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ValueError(f"must be an http:// or https:// URL with a host, not {url!r}")
+        if parsed.userinfo:
+            raise ValueError("must not carry credentials; use username and password_env instead")
+        return url.rstrip("/")
+
+    @field_validator("token_env", "password_env")
+    @classmethod
+    def _check_env(cls, name: str | None) -> str | None:
+        if name is not None and not os.environ.get(name):
+            raise ValueError(f"environment variable {name} is not set or empty")
+        return name
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> PrometheusOptions:
+        tokens = [n for n in ("token", "token_file", "token_env") if getattr(self, n) is not None]
+        passwords = [
+            n for n in ("password", "password_env", "password_file") if getattr(self, n) is not None
+        ]
+        if len(tokens) > 1:
+            raise ValueError(f"set only one of {', '.join(tokens)}")
+        if len(passwords) > 1:
+            raise ValueError(f"set only one of {', '.join(passwords)}")
+        if tokens and (passwords or self.username):
+            raise ValueError(f"{tokens[0]} (bearer) and username (basic auth) exclude each other")
+        if bool(passwords) != bool(self.username):
+            raise ValueError(
+                "basic auth needs both username and one of password, password_env, password_file"
+            )
+        if (tokens or passwords) and any(h.lower() == "authorization" for h in self.headers):
+            raise ValueError("headers.Authorization conflicts with the token or basic auth options")
+        if self.key_file and not self.cert_file:
+            raise ValueError("key_file needs cert_file")
+        if self.ca_file and not self.verify:
+            raise ValueError("ca_file is ignored when verify = false; drop one of them")
+        return self
+
+
+class _BearerAuth(httpx.Auth):
+    """Reads the token per request so a rotated token file (Kubernetes service account) works."""
+
+    def __init__(self, token: Callable[[], str]) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token()}"
+        yield request
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise Unauthorized(f"cannot read the secret in {path}", detail=exc.strerror) from exc
+
+
+def _auth(options: PrometheusOptions) -> tuple[httpx.Auth | None, str]:
+    """The request auth and a description of it that is safe to show."""
+    if options.token is not None:
+        token = options.token.get_secret_value()
+        return _BearerAuth(lambda: token), "bearer token"
+    if options.token_file is not None:
+        path = options.token_file
+        return _BearerAuth(lambda: _read_secret(path)), f"bearer token from {path}"
+    if options.token_env is not None:
+        token = os.environ[options.token_env]
+        return _BearerAuth(lambda: token), f"bearer token from ${options.token_env}"
+    if options.username is not None:
+        if options.password is not None:
+            password = options.password.get_secret_value()
+        elif options.password_file is not None:
+            password = _read_secret(options.password_file)
+        else:
+            password = os.environ[str(options.password_env)]
+        return httpx.BasicAuth(options.username, password), f"basic auth as {options.username}"
+    return None, "no credentials"
+
+
+def _ssl_context(options: PrometheusOptions) -> ssl.SSLContext:
+    """The system trust store (plus `ca_file`), so CAs installed on the host are honoured."""
+    try:
+        context = ssl.create_default_context(cafile=options.ca_file)
+        if options.cert_file is not None:
+            context.load_cert_chain(options.cert_file, options.key_file)
+    except ssl.SSLError as exc:
+        raise ValueError(f"cannot load ca_file, cert_file or key_file: {exc}") from exc
+    if not options.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class _Series(BaseModel):
+    metric: dict[str, str] = Field(default_factory=dict)
+    values: list[tuple[float, str]] = Field(default_factory=list)
+    histograms: list[Any] | None = None
+
+
+class _Data(BaseModel):
+    resultType: str
+    result: list[_Series]
+
+
+class _Envelope(BaseModel):
+    status: Literal["success", "error"]
+    data: Any = None
+    errorType: str | None = None
+    error: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    infos: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One query's series and the store's own warnings."""
+
+    series: list[_Series]
+    warnings: list[str]
+
+
+def _labels(metric: dict[str, str]) -> str:
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(metric.items())) + "}"
+
+
+def _snippet(response: httpx.Response) -> str:
+    text = " ".join(response.text.split())
+    return text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else "")
+
+
+def _timestamp(moment: datetime) -> float:
+    """Unix seconds; a naive datetime is taken as UTC, as the clocks here all are."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+_SPECIAL = {"NaN": math.nan, "+Inf": math.inf, "-Inf": -math.inf, "Inf": math.inf}
+
+
+def _points(series: _Series) -> list[Point]:
+    """Samples as floats: the API sends values as strings so that NaN and ±Inf survive JSON."""
+    points = []
+    for t, raw in series.values:
+        try:
+            value = _SPECIAL[raw] if raw in _SPECIAL else float(raw)
+        except ValueError:
+            raise BadResponse(
+                "the store sent a sample value that is not a number", detail=repr(raw)
+            ) from None
+        points.append(Point(t=t, v=value))
+    return points
+
+
+def _mean(values: Sequence[float]) -> float:
+    """NaN samples (an idle pod's 0/0) are left out unless every series is NaN there."""
+    numbers = [v for v in values if not math.isnan(v)]
+    return sum(numbers) / len(numbers) if numbers else math.nan
+
+
+def _merge(series: list[_Series]) -> list[Point]:
+    by_time: dict[float, list[float]] = {}
+    for one in series:
+        for point in _points(one):
+            by_time.setdefault(point.t, []).append(point.v)
+    return [Point(t=t, v=_mean(values)) for t, values in sorted(by_time.items())]
+
+
+def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+class PrometheusBackend:
+    """A MetricsBackend that renders each metric's template to PromQL and runs range queries.
+
+    Failures that may pass (5xx, 429, timeouts, refused connections) are retried here with
+    backoff before `Unreachable` is raised; a certificate the client does not trust is not, as
+    waiting will not change it.
+    """
+
+    def __init__(
+        self,
+        options: PrometheusOptions,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        """`sleep` and `jitter` (a float in [0, 1)) are injected so tests see exact backoffs."""
+        self.options = options
+        auth, self._auth_description = _auth(options)
+        self._endpoint = f"{options.url}/api/v1/query_range"
+        self._sleep = sleep
+        self._jitter = jitter
+        self._client = httpx.AsyncClient(
+            auth=auth,
+            headers=options.headers,
+            timeout=options.timeout,
+            verify=_ssl_context(options),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"PrometheusBackend(url={self.options.url!r}, auth={self._auth_description!r}, "
+            f"headers={sorted(self.options.headers)!r})"
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def query_range(
+        self, query: MetricQuery, start: datetime, end: datetime, step: timedelta
+    ) -> QueryResult:
+        if step <= timedelta(0):
+            raise ValueError(f"step must be positive, not {step}")
+        warnings: list[str] = []
+        form = self._range_form(start, end, step, warnings)
+        if not query.split:
+            return await self._query_all(query, form, warnings)
+        return await self._query_split(query, form, warnings)
+
+    def _range_form(
+        self, start: datetime, end: datetime, step: timedelta, warnings: list[str]
+    ) -> dict[str, str]:
+        """Start, end and step, the step raised so that the store does not refuse the range."""
+        first, last = _timestamp(start), _timestamp(end)
+        step_ms = max(1, round(step.total_seconds() * 1000))
+        span_ms = round((last - first) * 1000)
+        needed_ms = -(-span_ms // MAX_POINTS)
+        if needed_ms > step_ms:
+            warnings.append(
+                f"step raised from {step_ms / 1000:g}s to {needed_ms / 1000:g}s: the store answers "
+                f"at most {MAX_POINTS:,} points per series"
+            )
+            step_ms = needed_ms
+        return {"start": f"{first:.3f}", "end": f"{last:.3f}", "step": f"{step_ms / 1000:.3f}"}
+
+    async def _query_all(
+        self, query: MetricQuery, form: dict[str, str], warnings: list[str]
+    ) -> QueryResult:
+        if promql.uses(query.template, "revision"):
+            raise BadResponse(
+                f"metric {query.name!r} is not split by revision (split = false), so its template "
+                "cannot use {revision}"
+            )
+        ctx = query.context
+        rendered = promql.render(query.template, _values(ctx, ctx.workload, Role.ALL, None))
+        answer = await self._run(query.name, rendered, form)
+        warnings.extend(answer.warnings)
+        if not answer.series:
+            warnings.append(f"no series for {query.name} (query: {rendered})")
+            return QueryResult(warnings=warnings, missing=[Role.ALL])
+        points = self._collapse(answer.series, query.name, None, warnings)
+        return QueryResult(
+            series={Role.ALL: MetricSeries(role=Role.ALL, points=points)}, warnings=warnings
+        )
+
+    async def _query_split(
+        self, query: MetricQuery, form: dict[str, str], warnings: list[str]
+    ) -> QueryResult:
+        """One grouped query split by `revision_label` where the template allows, else one each.
+
+        Only roles with a known revision are queried: before a canary exists there is nothing to
+        compare, and that is not a missing series.
+        """
+        ctx = query.context
+        sides = (
+            (Role.STABLE, ctx.stable_revision, ctx.stable_workload),
+            (Role.CANARY, ctx.canary_revision, ctx.canary_workload),
+        )
+        values = {
+            role: _values(ctx, workload or ctx.workload, role, revision)
+            for role, revision, workload in sides
+            if revision is not None
+        }
+        if not values:
+            return QueryResult(warnings=warnings)
+        used = {slot.name for slot in promql.slots(query.template)}
+        if not used & {"revision", "workload", "role"}:
+            warnings.append(
+                f"the template of {query.name} uses none of {{revision}}, {{workload}}, {{role}}: "
+                "stable and canary run the same query"
+            )
+        label = query.revision_label or self.options.revision_label
+        first = next(iter(values.values()), {})
+        if (
+            label is not None
+            and promql.only_in_regex(query.template, "revision")
+            and all(one[n] == first[n] for one in values.values() for n in used - {"revision"})
+        ):
+            rendered = promql.render(
+                query.template,
+                first,
+                {"revision": list(dict.fromkeys(v["revision"] for v in values.values()))},
+            )
+            queries = dict.fromkeys(values, rendered)
+            answer = await self._run(query.name, rendered, form)
+            warnings.extend(answer.warnings)
+            found = self._split(
+                answer.series,
+                label,
+                {r: v["revision"] for r, v in values.items()},
+                query.name,
+                warnings,
+            )
+        else:
+            queries = {role: promql.render(query.template, one) for role, one in values.items()}
+            answers = await asyncio.gather(
+                *(self._run(query.name, rendered, form) for rendered in queries.values()),
+                return_exceptions=True,
+            )
+            found = {}
+            for role, answer in zip(queries, answers, strict=True):
+                if isinstance(answer, BaseException):
+                    raise answer
+                warnings.extend(answer.warnings)
+                found[role] = answer.series
+
+        series: dict[Role, MetricSeries] = {}
+        missing: list[Role] = []
+        for role, one in values.items():
+            revision = one["revision"]
+            if not found[role]:
+                missing.append(role)
+                warnings.append(
+                    f"no series for {role} revision {revision} — check the label "
+                    f"(query: {queries[role]})"
+                )
+                continue
+            points = self._collapse(found[role], f"{role} revision {revision}", label, warnings)
+            series[role] = MetricSeries(role=role, revision=revision, points=points)
+        return QueryResult(series=series, warnings=list(dict.fromkeys(warnings)), missing=missing)
+
+    @staticmethod
+    def _split(
+        result: list[_Series],
+        label: str,
+        revisions: dict[Role, str],
+        name: str,
+        warnings: list[str],
+    ) -> dict[Role, list[_Series]]:
+        found: dict[Role, list[_Series]] = {role: [] for role in revisions}
+        for series in result:
+            value = series.metric.get(label)
+            roles = [role for role, revision in revisions.items() if revision == value]
+            if value is None:
+                warnings.append(
+                    f"{name}: series {_labels(series.metric)} has no label {label!r} to tell the "
+                    f"revisions apart; keep it in the query, e.g. sum by ({label}) (...)"
+                )
+            elif not roles:
+                warnings.append(f"{name}: ignored series of another revision, {value!r}")
+            for role in roles:
+                found[role].append(series)
+        return found
+
+    @staticmethod
+    def _collapse(
+        series: list[_Series], what: str, label: str | None, warnings: list[str]
+    ) -> list[Point]:
+        """One series per role: several (a template without `sum by`) are averaged, and said so.
+
+        The mean compares like with like when the canary runs on fewer pods than stable, where a
+        sum would make the bigger side look worse; the template decides by aggregating itself.
+        """
+        for one in series:
+            if one.histograms and not one.values:
+                warnings.append(
+                    f"{what}: series {_labels(one.metric)} holds native histograms, which cannot "
+                    "be drawn; wrap the query in histogram_quantile() or histogram_count()"
+                )
+        if len(series) == 1:
+            return _points(series[0])
+        shown = ", ".join(_labels(one.metric) for one in series[:3])
+        more = f" and {len(series) - 3} more" if len(series) > 3 else ""
+        by = f"sum by ({label}) or avg by ({label})" if label else "sum() or avg()"
+        warnings.append(
+            f"{len(series)} series for {what} ({shown}{more}); averaged them per timestamp — "
+            f"aggregate in the query ({by}) to choose how"
+        )
+        return _merge(series)
+
+    async def _run(self, name: str, rendered: str, form: dict[str, str]) -> _Answer:
+        response = await self._post({"query": rendered, **form})
+        return self._parse(response, name, rendered)
+
+    def _backoff(self, retry: int) -> float:
+        """Exponential with equal jitter: never below half the step, so retries stay spaced."""
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (retry - 1))
+        return ceiling / 2 + self._jitter() * ceiling / 2
+
+    async def _post(self, form: dict[str, str]) -> httpx.Response:
+        """POST (form-encoded, so long queries fit) with retries for what may pass."""
+        attempts = self.options.max_retries + 1
+        problem = ""
+        for attempt in range(attempts):
+            if attempt:
+                delay = self._backoff(attempt)
+                log.info("retrying %s in %.2fs after %s", self._endpoint, delay, problem)
+                await self._sleep(delay)
+            try:
+                response = await self._client.post(self._endpoint, data=form)
+            except httpx.TimeoutException:
+                problem = f"no answer within {self.options.timeout:g}s"
+                continue
+            except httpx.TransportError as exc:
+                if tls := _tls_failure(exc):
+                    raise Unreachable(
+                        f"TLS to {self.options.url} failed; set ca_file to the server's CA "
+                        "(or verify = false for a test setup)",
+                        detail=str(tls),
+                    ) from exc
+                problem = f"{type(exc).__name__}: {exc}"
+                continue
+            if response.status_code >= 500 or response.status_code in _RETRY_STATUSES:
+                problem = f"HTTP {response.status_code}: {self._error_text(response)}"
+                continue
+            return response
+        raise Unreachable(
+            f"{self.options.url} did not answer after {attempts} attempt(s)", detail=problem
+        )
+
+    @staticmethod
+    def _error_text(response: httpx.Response) -> str:
+        """The store's `errorType: error` when the body is its JSON envelope, else the body."""
+        try:
+            envelope = _Envelope.model_validate_json(response.content)
+        except ValidationError:
+            return _snippet(response)
+        return f"{envelope.errorType}: {envelope.error}"
+
+    def _parse(self, response: httpx.Response, name: str, rendered: str) -> _Answer:
+        code = response.status_code
+        if code in (401, 403):
+            raise Unauthorized(
+                f"{self.options.url} refused the request (HTTP {code}, {self._auth_description})",
+                detail=_snippet(response) or None,
+            )
+        if code == 404:
+            raise NotFound(
+                f"no query API at {self._endpoint} (HTTP 404); url should be the base URL, "
+                "without /api/v1",
+                detail=_snippet(response) or None,
+            )
+        rejected = f"the store rejected the query for {name!r}: {rendered}"
+        try:
+            envelope = _Envelope.model_validate_json(response.content)
+        except ValidationError:
+            raise BadResponse(
+                f"{rejected} (HTTP {code}, not the API's JSON)"
+                if code >= 300
+                else f"the answer to {name!r} is not the API's JSON (HTTP {code})",
+                detail=_snippet(response),
+            ) from None
+        if envelope.status == "error" or code >= 300:
+            raise BadResponse(rejected, detail=f"{envelope.errorType}: {envelope.error}")
+        try:
+            data = _Data.model_validate(envelope.data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in ("data", *first["loc"]))
+            raise BadResponse(
+                f"the answer to {name!r} holds no readable result",
+                detail=f"{where}: {first['msg']}",
+            ) from None
+        if data.resultType != "matrix":
+            raise BadResponse(
+                f"the answer to {name!r} is a {data.resultType}, not a range (matrix)"
+            )
+        return _Answer(series=data.result, warnings=[*envelope.warnings, *envelope.infos])
+
+
+def _values(ctx: QueryContext, workload: str, role: Role, revision: str | None) -> dict[str, str]:
+    values = {
+        "service": ctx.service,
+        "namespace": ctx.namespace,
+        "workload": workload,
+        "role": role,
+    }
+    if revision is not None:
+        values["revision"] = revision
+    return values
+
+
+def create(options: dict[str, Any], context: AdapterContext) -> PrometheusBackend:
+    """The `prometheus` entry point; raises pydantic's ValidationError naming the bad option."""
+    return PrometheusBackend(PrometheusOptions.model_validate(options))
