@@ -32,7 +32,14 @@ from backends.model import (
 )
 from backends.registry import AdapterContext
 from backends.sim_controller import SimRollout
-from backends.sim_traffic import METRIC_KEYS, SAMPLE_SECONDS, Behaviour, db_latency, sample
+from backends.sim_traffic import (
+    METRIC_KEYS,
+    SAMPLE_SECONDS,
+    Behaviour,
+    Sample,
+    db_latency,
+    sample,
+)
 from backends.sim_world import SCENARIOS, build_world
 
 WATCH_HEARTBEAT = 30.0
@@ -188,7 +195,28 @@ class Simulator:
                 return rollout
         raise BadResponse(f"the simulator has no service {ctx.service!r}")
 
+    def traffic(self, rollout_id: str, t: float) -> dict[str, Sample]:
+        """Each revision's 10-second sample at unix time `t`, for revisions taking traffic then.
+
+        Public so that `sim-serve` can expose the very samples the simulator's own queries
+        answer from as the counters and histograms a real service would export.
+        """
+        rollout = self._rollout(rollout_id)
+        found: dict[str, Sample] = {}
+        for revision in (rollout.stable_revision, rollout.canary_revision):
+            if (one := self._sample(rollout, revision, t)) is not None:
+                found[revision] = one
+        return found
+
+    def dependency_latency(self, rollout_id: str, t: float) -> float:
+        """The p99 (ms) of the database behind the rollout's service at unix time `t`."""
+        return self._dependency(self._rollout(rollout_id), t)
+
     def _value(self, rollout: SimRollout, revision: str, key: str, t: float) -> float:
+        s = self._sample(rollout, revision, t)
+        return math.nan if s is None else s.value(key)
+
+    def _sample(self, rollout: SimRollout, revision: str, t: float) -> Sample | None:
         weight = rollout.weight_at(t) / 100.0
         if revision == rollout.canary_revision:
             share, behaviour = weight, rollout.behaviour
@@ -196,13 +224,12 @@ class Simulator:
         elif revision == rollout.stable_revision:
             share, behaviour, serving = 1.0 - weight, Behaviour(), 0.0
         else:
-            return math.nan
+            return None
         if share <= 0 or t < rollout.started.timestamp() - 86400 * 7:
-            return math.nan
-        s = sample(
+            return None
+        return sample(
             self.seed, f"{rollout.id}|{revision}", t, share, rollout.base_rps, behaviour, serving
         )
-        return s.value(key)
 
     def _dependency(self, rollout: SimRollout, t: float) -> float:
         share = rollout.weight_at(t) / 100.0
