@@ -114,3 +114,36 @@ async def test_a_tick_without_new_data_draws_nothing(clock: VirtualClock):
             app.screen.refresh()
             await pilot.pause()
         assert [g.draws for g in graphs] == before
+
+
+async def test_promoting_a_failing_canary_needs_the_name_typed(clock: VirtualClock):
+    from textual.widgets import Input
+
+    app, sim = demo_app(clock, "latency-regression")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        details = str(app.screen.query_one("#details", Static).render())
+        assert "verdict FAIL" in details and "p99 latency: canary" in details
+        confirm = app.screen.query_one("#confirm", Button)
+        assert confirm.disabled
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (await sim.get_rollout(PRIMARY)).current_step == 1, "Enter alone never promotes"
+        await pilot.press(*"checkout-ap")
+        await pilot.pause()
+        assert confirm.disabled
+        await pilot.press("i")
+        await pilot.pause()
+        assert not confirm.disabled
+        assert app.screen.query_one("#typed", Input).value == "checkout-api"
+        await pilot.press("enter")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert (await sim.get_rollout(PRIMARY)).current_step == 2
+        assert any(
+            e.message.startswith("override: promoted over p99 latency") and e.actor == "tester"
+            for e in app.session.events
+        )

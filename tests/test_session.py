@@ -10,11 +10,19 @@ import pytest
 
 from backends.base import Conflict, Unreachable
 from backends.clock import VirtualClock
-from backends.model import Expectation, MetricQuery, QueryResult, Role, Rollout
-from backends.simulator import Simulator
+from backends.model import (
+    EventLevel,
+    Expectation,
+    GateStatus,
+    MetricQuery,
+    QueryResult,
+    Role,
+    Rollout,
+)
+from backends.simulator import Simulator, SimulatorOptions
 from tui.demo import SIM_METRICS, demo_session
 from tui.session import Action, Refused, Session
-from tui.updates import LinkChanged, MetricsChanged, RolloutChanged, Update
+from tui.updates import GatesChanged, LinkChanged, MetricsChanged, RolloutChanged, Update
 
 PRIMARY = "shop/checkout-api"
 
@@ -135,7 +143,10 @@ async def test_promote_passes_what_the_user_saw(sim: Simulator, clock: VirtualCl
     rollout = await session.execute(confirmation)
     assert rollout.current_step == 2
     assert deploy.calls == [
-        ("promote", Expectation(step=1, canary_revision="7d5f8b6c4d", version=confirmation.expect.version))
+        (
+            "promote",
+            Expectation(step=1, canary_revision="7d5f8b6c4d", version=confirmation.expect.version),
+        )
     ]
     with pytest.raises(Refused, match="already used"):
         await session.execute(confirmation)
@@ -218,4 +229,83 @@ async def test_new_revision_resets_the_windows(sim: Simulator, clock: VirtualClo
     await clock.advance(10)
     assert len(window.window(Role.CANARY)) == 0
     assert window.revisions.get(Role.STABLE) == "7d5f8b6c4d"
+    await stop(task)
+
+
+async def test_the_judge_runs_on_every_poll(clock: VirtualClock):
+    sim = Simulator(clock, SimulatorOptions(scenario="latency-regression", actor="tester"))
+    updates: list[Update] = []
+    session = demo_session(sim)
+    session.subscribe(updates.append)
+    task = await started(session, clock)
+    judgement = session.judgement
+    assert judgement is not None and judgement.status == GateStatus.FAIL
+    p99 = next(g for g in judgement.gates if g.name == "p99 latency")
+    assert p99.status == GateStatus.FAIL and "High at 98 % confidence" in p99.explanation
+    assert any(isinstance(u, GatesChanged) for u in updates)
+    await stop(task)
+
+
+async def test_promoting_over_failing_gates_needs_the_name_typed(clock: VirtualClock):
+    sim = Simulator(clock, SimulatorOptions(scenario="latency-regression", actor="tester"))
+    session = demo_session(sim)
+    task = await started(session, clock)
+    confirmation = session.confirmation(Action.PROMOTE)
+    assert "p99 latency" in confirmation.overrides
+    with pytest.raises(Refused, match="type 'checkout-api' to promote anyway"):
+        await session.execute(confirmation)
+    with pytest.raises(Refused):
+        await session.execute(confirmation.with_typed("checkout"))
+    assert (await sim.get_rollout(PRIMARY)).current_step == 1
+    await session.execute(confirmation.with_typed("checkout-api"))
+    assert (await sim.get_rollout(PRIMARY)).current_step == 2
+    override = [e for e in session.events if e.message.startswith("override")]
+    assert len(override) == 1 and override[0].actor == "tester"
+    assert "p99 latency" in override[0].message and "p50 latency" in override[0].message
+    await stop(task)
+
+
+async def test_abort_needs_no_override(clock: VirtualClock):
+    sim = Simulator(clock, SimulatorOptions(scenario="latency-regression"))
+    session = demo_session(sim)
+    task = await started(session, clock)
+    confirmation = session.confirmation(Action.ABORT)
+    assert confirmation.overrides == ()
+    assert (await session.execute(confirmation)).phase.value == "aborted"
+    await stop(task)
+
+
+async def test_bake_time_must_pass_before_promotion_is_advised(sim: Simulator, clock: VirtualClock):
+    session = demo_session(sim)
+    task = await started(session, clock)
+    await session.execute(session.confirmation(Action.PROMOTE))
+    await clock.advance(50)
+    judgement = session.judgement
+    assert judgement is not None and judgement.bake_remaining is not None
+    assert judgement.status == GateStatus.PENDING and "bake left" in judgement.explanation
+    assert "bake time" in session.confirmation(Action.PROMOTE).overrides
+    await stop(task)
+
+
+async def test_gate_changes_are_logged(clock: VirtualClock):
+    sim = Simulator(clock, SimulatorOptions(scenario="healthy"))
+    session = demo_session(sim)
+    task = await started(session, clock)
+    await session.execute(session.confirmation(Action.PROMOTE_FULL))
+    await clock.advance(10)
+    gate_events = [e for e in session.events if e.level == EventLevel.GATE]
+    assert gate_events and all(e.message.startswith("gate pass → ") for e in gate_events)
+    await stop(task)
+
+
+async def test_refuses_to_promote_on_stale_metrics(sim: Simulator, clock: VirtualClock):
+    store = RecordingStore(sim)
+    deploy = RecordingDeploy(sim)
+    session = Session(deploy, store, PRIMARY, SIM_METRICS, clock)
+    task = await started(session, clock)
+    store.fail = True
+    await clock.advance(10)
+    with pytest.raises(Refused, match="metrics are stale"):
+        await session.execute(session.confirmation(Action.PROMOTE))
+    assert deploy.calls == []
     await stop(task)

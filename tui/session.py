@@ -22,14 +22,23 @@ from backends.clock import Clock
 from backends.model import (
     EventLevel,
     Expectation,
+    GateStatus,
     MetricQuery,
     QueryContext,
     Role,
     Rollout,
     RolloutEvent,
 )
-from tui.specs import MetricSpec
-from tui.updates import EventsAdded, LinkChanged, MetricsChanged, RolloutChanged, Update
+from tui.judge import Judgement, MetricData, judge
+from tui.specs import GateSpec, JudgeSpec, MetricSpec
+from tui.updates import (
+    EventsAdded,
+    GatesChanged,
+    LinkChanged,
+    MetricsChanged,
+    RolloutChanged,
+    Update,
+)
 from tui.windows import MetricWindow
 
 EVENTS_KEPT = 200
@@ -52,11 +61,20 @@ _tokens = itertools.count(1)
 
 @dataclass(frozen=True)
 class Confirmation:
-    """One explicit yes from the user: what they saw, what they agreed to, once."""
+    """One explicit yes from the user: what they saw, what they agreed to, once.
+
+    `overrides` names what was not healthy when the prompt opened (failing or pending gates,
+    bake time left); promoting over them needs the service's name typed as `typed`.
+    """
 
     action: Action
     expect: Expectation
     token: int
+    overrides: tuple[str, ...] = ()
+    typed: str | None = None
+
+    def with_typed(self, typed: str) -> Confirmation:
+        return Confirmation(self.action, self.expect, self.token, self.overrides, typed)
 
 
 class Session:
@@ -72,12 +90,20 @@ class Session:
         *,
         window: timedelta = timedelta(minutes=30),
         read_only: bool = False,
+        gates: Sequence[GateSpec] = (),
+        judge_spec: JudgeSpec | None = None,
+        actor: str = "someone",
     ) -> None:
         self.deploy = deploy
         self.metrics = metrics
         self.rollout_id = rollout_id
         self.clock = clock
         self.read_only = read_only
+        self.gates = list(gates)
+        self.judge_spec = judge_spec or JudgeSpec()
+        self.actor = actor
+        self.judgement: Judgement | None = None
+        self.bake_started: float | None = None
         self.windows = {spec.name: MetricWindow(spec, window) for spec in specs}
         self.rollout: Rollout | None = None
         self.events: deque[RolloutEvent] = deque(maxlen=EVENTS_KEPT)
@@ -162,6 +188,9 @@ class Session:
         if previous is None or _revisions(previous) != _revisions(rollout):
             for window in self.windows.values():
                 window.reset()
+        if previous is None or previous.current_step != rollout.current_step:
+            since = rollout.pause.since if rollout.pause else self.clock.now()
+            self.bake_started = since.timestamp()
         self._first_rollout.set()
         self._publish(RolloutChanged(rollout))
         self._add_events(rollout.events)
@@ -241,7 +270,54 @@ class Session:
             self._link("metrics", None)
         if changed:
             self._publish(MetricsChanged(frozenset(changed)))
+        self.evaluate(now)
         return not errors
+
+    def evaluate(self, now: float) -> Judgement | None:
+        """Judge the windows as they are; publish and log only what changed."""
+        if not self.gates:
+            return None
+        data = {
+            name: MetricData(
+                spec=w.spec,
+                stable=w.window(Role.STABLE).points if w.spec.split else (),
+                canary=w.window(Role.CANARY).points if w.spec.split else (),
+                all=() if w.spec.split else w.window(Role.ALL).points,
+                last_update=max((s.last[0] for s in w.series.values() if s.last), default=None),
+            )
+            for name, w in self.windows.items()
+        }
+        judgement = judge(self.gates, data, now, self.judge_spec, self.bake_started)
+        previous = self.judgement
+        self.judgement = judgement
+        before = {g.name: g for g in previous.gates} if previous else {}
+        moved = [
+            g for g in judgement.gates if g.name in before and before[g.name].status != g.status
+        ]
+        if moved:
+            self._add_events(
+                [
+                    RolloutEvent(
+                        time=_utc(now),
+                        message=f"gate {before[g.name].status} → {g.status}: {g.explanation}",
+                        level=EventLevel.GATE,
+                    )
+                    for g in moved
+                ]
+            )
+        if previous is None or _gate_view(previous) != _gate_view(judgement):
+            self._publish(GatesChanged(judgement))
+        return judgement
+
+    def unhealthy(self) -> tuple[str, ...]:
+        """What a promotion now would go against: non-passing gates and bake time left."""
+        judgement = self.judgement
+        if judgement is None:
+            return ()
+        names = [g.name for g in judgement.gates if g.status != GateStatus.PASS]
+        if judgement.bake_remaining:
+            names.append("bake time")
+        return tuple(names)
 
     # actions
 
@@ -249,7 +325,8 @@ class Session:
         """What the user is about to confirm, fixed at the moment the prompt opens."""
         if self.rollout is None:
             raise Refused("the rollout has not been read yet")
-        return Confirmation(action, Expectation.of(self.rollout), next(_tokens))
+        overrides = self.unhealthy() if action != Action.ABORT else ()
+        return Confirmation(action, Expectation.of(self.rollout), next(_tokens), overrides)
 
     async def execute(self, confirmation: Confirmation) -> Rollout:
         """Carry out one confirmation, at most once, and never on a stale picture."""
@@ -259,6 +336,14 @@ class Session:
             raise Refused("this confirmation was already used")
         if self.links["deploy"] is not None:
             raise Refused(f"the rollout's state is stale ({self.links['deploy']}); wait for it")
+        promoting = confirmation.action != Action.ABORT
+        if promoting and self.links["metrics"] is not None:
+            raise Refused(f"the metrics are stale ({self.links['metrics']}); wait for them")
+        if promoting and confirmation.overrides and confirmation.typed != self.rollout_service:
+            raise Refused(
+                f"{', '.join(confirmation.overrides)} not passing: type "
+                f"{self.rollout_service!r} to promote anyway"
+            )
         needed = {
             Action.PROMOTE: Capability.PROMOTE,
             Action.PROMOTE_FULL: Capability.PROMOTE_FULL,
@@ -270,6 +355,17 @@ class Session:
             if confirmation.token in self._used:
                 raise Refused("this confirmation was already used")
             self._used.add(confirmation.token)
+            if promoting and confirmation.overrides:
+                self._add_events(
+                    [
+                        RolloutEvent(
+                            time=self.clock.now(),
+                            message=f"override: promoted over {', '.join(confirmation.overrides)}",
+                            level=EventLevel.ACTION,
+                            actor=self.actor,
+                        )
+                    ]
+                )
             if confirmation.action == Action.ABORT:
                 rollout = await self.deploy.abort(self.rollout_id, expect=confirmation.expect)
             else:
@@ -281,6 +377,15 @@ class Session:
         self._accept(rollout)
         return rollout
 
+    @property
+    def rollout_service(self) -> str:
+        return self.rollout.service if self.rollout else ""
+
+
+def _gate_view(judgement: Judgement) -> tuple[object, ...]:
+    gates = tuple((g.name, g.status, g.explanation) for g in judgement.gates)
+    return gates, judgement.status, judgement.explanation
+
 
 def _revisions(rollout: Rollout) -> tuple[str, str | None]:
     return rollout.stable.id, rollout.canary.id if rollout.canary else None
@@ -288,7 +393,3 @@ def _revisions(rollout: Rollout) -> tuple[str, str | None]:
 
 def _utc(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
-
-
-def series_for(window: MetricWindow) -> dict[Role, list[tuple[float, float]]]:
-    return {role: window.window(role).points for role in window.roles}

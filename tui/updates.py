@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backends.model import Rollout, RolloutEvent
+from tui.judge import Judgement
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,13 @@ class RolloutChanged:
 @dataclass(frozen=True)
 class MetricsChanged:
     names: frozenset[str]
+
+
+@dataclass(frozen=True)
+class GatesChanged:
+    """The judge's view changed: a gate's status or explanation, or the verdict."""
+
+    judgement: Judgement
 
 
 @dataclass(frozen=True)
@@ -38,4 +46,4 @@ class LinkChanged:
     retry_in: float | None = None
 
 
-Update = RolloutChanged | MetricsChanged | EventsAdded | LinkChanged
+Update = RolloutChanged | MetricsChanged | GatesChanged | EventsAdded | LinkChanged

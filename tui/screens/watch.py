@@ -10,21 +10,22 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from backends.base import BackendError
-from backends.model import Role, Rollout
+from backends.model import GateResult, GateStatus, Role, Rollout
 from tui import format
 from tui.messages import SessionUpdate
 from tui.prompts import describe
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.session import Action, Confirmation, Refused, Session
-from tui.updates import EventsAdded, LinkChanged, MetricsChanged, RolloutChanged
+from tui.updates import EventsAdded, GatesChanged, LinkChanged, MetricsChanged, RolloutChanged
 from tui.widgets.colors import theme_color
 from tui.widgets.event_log import EventLog
+from tui.widgets.gates_panel import GatesPanel
 from tui.widgets.metric_row import MetricRow
 from tui.widgets.rollout_header import RolloutHeader
 from tui.widgets.steps_bar import StepsBar
@@ -34,8 +35,9 @@ COMPACT_HEIGHT = 30
 CHROME_LINES = 5
 """Header (2), steps (1), column titles (1) and footer (1)."""
 EVENTS_LARGE = 6
-EVENTS_SMALL = 5
+EVENTS_SMALL = 3
 MIN_PLOT_LINES = 5
+SEVERITY = {GateStatus.PASS: 0, GateStatus.PENDING: 1, GateStatus.MARGINAL: 2, GateStatus.FAIL: 3}
 
 
 class WatchScreen(Screen[None]):
@@ -68,8 +70,11 @@ class WatchScreen(Screen[None]):
         yield Static(id="columns")
         with Vertical(id="metrics"):
             for window in self.session.windows.values():
-                yield MetricRow(window)
-        yield EventLog(id="events")
+                if window.spec.show:
+                    yield MetricRow(window)
+        with Horizontal(id="bottom"):
+            yield GatesPanel(id="gates")
+            yield EventLog(id="events")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -83,12 +88,20 @@ class WatchScreen(Screen[None]):
         self._apply_size()
 
     def _apply_size(self) -> None:
-        """Share the height among the metric rows; rows too short for a plot become bars."""
+        """Share the height among the metric rows; rows too short for a plot become bars.
+
+        Wide screens put gates and events side by side under the graphs; small ones stack
+        them, the gates first, because the verdict matters more than the history.
+        """
         width, height = self.app.size
         small = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
         self.set_class(small, "-compact")
+        gate_lines = 1 + len(self.session.gates)
+        bottom = gate_lines + EVENTS_SMALL if small else max(EVENTS_LARGE, gate_lines)
+        self.query_one("#bottom").styles.height = bottom
+        self.query_one(GatesPanel).styles.height = gate_lines if small else "1fr"
         rows = list(self.query(MetricRow))
-        fixed = CHROME_LINES + (EVENTS_SMALL if small else EVENTS_LARGE)
+        fixed = CHROME_LINES + bottom
         per_row = max(2, (height - fixed) // max(1, len(rows)))
         compact = small or per_row < MIN_PLOT_LINES
         for row in rows:
@@ -111,10 +124,26 @@ class WatchScreen(Screen[None]):
             self._show_rollout(update.rollout)
         elif isinstance(update, MetricsChanged):
             self._show_metrics(update.names)
+        elif isinstance(update, GatesChanged):
+            self._show_gates()
         elif isinstance(update, EventsAdded):
             self.query_one(EventLog).add(update.events)
         elif isinstance(update, LinkChanged):
             self._show_links()
+
+    def _show_gates(self) -> None:
+        judgement = self.session.judgement
+        rollout = self.session.rollout
+        controller = rollout.controller_gates if rollout else []
+        by_metric: dict[str, GateResult] = {}
+        for gate in judgement.gates if judgement else []:
+            key = gate.metric or gate.name
+            if key not in by_metric or SEVERITY[gate.status] > SEVERITY[by_metric[key].status]:
+                by_metric[key] = gate
+        with self.app.batch_update():
+            self.query_one(GatesPanel).show(judgement, controller)
+            for row in self.query(MetricRow):
+                row.set_gate(by_metric.get(row.window.spec.name))
 
     def _show_rollout(self, rollout: Rollout) -> None:
         now = self.session.clock.now()
@@ -126,6 +155,8 @@ class WatchScreen(Screen[None]):
             self.query_one(RolloutHeader).show(rollout, now)
             self.query_one(StepsBar).show(rollout, now)
             self._show_columns(rollout)
+            if rollout.controller_gates:
+                self._show_gates()
         self.refresh_bindings()
 
     def _show_columns(self, rollout: Rollout) -> None:
@@ -228,13 +259,39 @@ class WatchScreen(Screen[None]):
         }[action]
         label = "Abort" if action == Action.ABORT else "Promote"
 
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self.run_worker(self._execute(confirmation, what), group="actions")
+        def answered(typed: str | None) -> None:
+            if typed is not None:
+                chosen = confirmation.with_typed(typed) if typed else confirmation
+                self.run_worker(self._execute(chosen, what), group="actions")
 
         self.app.push_screen(
-            ConfirmScreen(title, what, label, danger=action == Action.ABORT), answered
+            ConfirmScreen(
+                title,
+                what,
+                label,
+                details=self._verdict_details(action),
+                require_typed=rollout.service if confirmation.overrides else None,
+                danger=action == Action.ABORT,
+            ),
+            answered,
         )
+
+    def _verdict_details(self, action: Action) -> Text | None:
+        """The verdict and every gate that does not pass, as the prompt shows them."""
+        judgement = self.session.judgement
+        if judgement is None:
+            return None
+        text = Text()
+        text.append(f"verdict {judgement.status.value.upper()}: ", "bold")
+        text.append(judgement.explanation.rsplit(" — ", 1)[0])
+        for gate in judgement.gates:
+            if gate.status != GateStatus.PASS:
+                text.append(f"\n• {gate.explanation}")
+        if judgement.bake_remaining:
+            text.append(f"\n• bake: {format.duration(judgement.bake_remaining)} left")
+        if action != Action.ABORT and self.session.unhealthy():
+            text.append("\nPromoting now overrides this, and the override is recorded.", "italic")
+        return text
 
     async def _execute(self, confirmation: Confirmation, what: str) -> None:
         try:

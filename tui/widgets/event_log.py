@@ -20,7 +20,7 @@ STYLES = {
 
 class EventLog(RichLog):
     DEFAULT_CSS = """
-    EventLog { height: 1fr; border-top: solid $panel-lighten-2; background: $surface; }
+    EventLog { height: 1fr; background: $surface; overflow-x: hidden; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:

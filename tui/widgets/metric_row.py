@@ -37,7 +37,9 @@ def badge(gate: GateResult | None) -> tuple[str, str]:
 
 class MetricLabel(Static):
     DEFAULT_CSS = """
-    MetricLabel { width: 20; height: 1fr; padding: 0 1; }
+    MetricLabel {
+        width: 20; height: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
 
@@ -134,7 +136,7 @@ class MetricRow(Horizontal):
             color = theme_color(self.app, "canary" if role == Role.CANARY else "stable")
             values.append((format.value(last[1] if last else None), color))
         for i, (value, color) in enumerate(values):
-            text.append(("  " if i == 0 else " │ ") + value, color)
+            text.append(("" if i == 0 else " │ ") + value, color)
         return text
 
 

@@ -25,7 +25,9 @@ class RolloutHeader(Static):
     """Service, revisions, phase and elapsed time on line one; the change on line two."""
 
     DEFAULT_CSS = """
-    RolloutHeader { height: 2; padding: 0 1; background: $panel; }
+    RolloutHeader {
+        height: 2; padding: 0 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def show(self, rollout: Rollout, now: datetime) -> None:

@@ -32,7 +32,7 @@ def step_name(rollout: Rollout, index: int) -> str:
 
 class StepsBar(Static):
     DEFAULT_CSS = """
-    StepsBar { height: 1; padding: 0 1; }
+    StepsBar { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def show(self, rollout: Rollout, now: datetime) -> None:
