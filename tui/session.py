@@ -133,6 +133,13 @@ class Session:
             group.create_task(self._follow())
             group.create_task(self._poll())
 
+    async def snapshot(self) -> Rollout:
+        """Read the rollout once, fetch every window once and judge: what `status` prints."""
+        self._accept(await self.deploy.get_rollout(self.rollout_id))
+        await self.refresh_metrics()
+        assert self.rollout is not None
+        return self.rollout
+
     async def _follow(self) -> None:
         failures = 0
         while True:
