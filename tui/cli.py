@@ -20,7 +20,7 @@ from backends.clock import SystemClock
 from backends.registry import DEPLOY_GROUP, AdapterContext, UnknownAdapter, load_factory
 from backends.sim_world import SCENARIOS
 from backends.simulator import Simulator, SimulatorOptions
-from tui import format
+from tui import config_commands, format
 from tui.demo import demo_session
 
 EXIT_USAGE = 2
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend", default="simulator", help="deploy adapter (default: simulator)"
     )
     _add_simulator_options(status)
+    config_commands.add_commands(commands)
     return parser
 
 
@@ -130,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         return _demo(args)
+    if args.command == "config":
+        return config_commands.run(args)
     if args.command == "list":
         return asyncio.run(_list(args))
     return asyncio.run(_status(args))
