@@ -19,7 +19,7 @@ from backends.simulator import SimulatorOptions
 from tui.cli import main
 from tui.config import ConfigError, demo_config, effective_config_text, load_config, parse_config
 from tui.config_starters import starter, starter_pairs
-from tui.config_text import duration_text, parse_duration
+from tui.config_text import duration_text, inline_secrets, parse_duration
 from tui.demo import SIM_GATES, SIM_JUDGE, SIM_METRICS
 
 PAIRS = starter_pairs()
@@ -392,6 +392,8 @@ def test_effective_config_masks_secrets_and_keeps_references(tmp_path):
     assert 'token = "***"' in shown and 'token_file = "/run/token"' in shown
     assert 'url = "https://bob:***@prom:9090"' in shown
     assert 'headers = { Authorization = "***", X-Scope-OrgID = "shop" }' in shown
+    copied = inline_secrets(parse_config(shown, None))
+    assert "deploy.token is ***, the mask `config check` prints, not the secret itself" in copied
 
 
 # The commands, as a user runs them

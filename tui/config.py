@@ -77,6 +77,8 @@ class AdapterTable(BaseModel):
 
 
 class UiSettings(BaseModel):
+    """`[ui]`: what the screen shows and allows, the same for every rollout watched."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     read_only: bool = Field(False, description="Hide promote and abort (demos over SSH).")
@@ -98,6 +100,8 @@ class _Tables(BaseModel):
 
 
 class Config(_Tables):
+    """The validated tables and the file they came from, so messages can point at it."""
+
     source: Path | None = Field(None, description="The file this came from; None for a starter.")
 
 

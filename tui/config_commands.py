@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     sys.stdout.write(effective_config_text(config))
-    where = config.source or "the config"
+    where = config.source
     for warning in inline_secrets(config):
         print(f"rollwatch: warning: {where}: {warning}", file=sys.stderr)
     gates, metrics = len(config.gate), len(config.metric)

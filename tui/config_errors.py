@@ -151,7 +151,7 @@ def explain(error: ErrorDetails, model: type[BaseModel] | None, key: str | None)
     elif kind.startswith(("float", "int")):
         problem = "must be a number" + _example(info)
     elif kind.startswith("string"):
-        problem = 'must be text in quotes, e.g. "p99 latency"'
+        problem = "must be text in quotes"
     else:
         problem = error["msg"].replace("Input should be", "must be")
     secret = key is not None and is_secret_key(key)

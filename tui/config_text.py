@@ -78,8 +78,10 @@ def _secret_warnings(value: Any, path: str) -> Iterator[str]:
     if isinstance(value, Mapping):
         for key, item in value.items():
             inner = f"{path}.{key}"
-            if not is_secret_key(str(key)) or item in (None, "", MASK):
+            if not is_secret_key(str(key)) or item in (None, ""):
                 yield from _secret_warnings(item, inner)
+            elif item == MASK:
+                yield f"{inner} is {MASK}, the mask `config check` prints, not the secret itself"
             elif inner.count(".") == 1:
                 yield f"{inner} is a secret written in the file; set {key}_env or {key}_file"
             else:
