@@ -36,8 +36,10 @@ def test_braille_draw_76x14(benchmark):
     """The plotext build plus the ANSI-to-Text conversion, the costly path."""
 
     class Standalone(MetricGraph):
+        """A graph outside an app: the theme variables it reads are given here."""
+
         @property
-        def app(self):  # noqa: ANN201 - a stand-in app with the default theme variables
+        def app(self):
             class _App:
                 theme = "textual-dark"
                 theme_variables = {"canary": "#ffaf5f", "surface": "#1e1e1e"}
