@@ -58,7 +58,7 @@ def test_threshold_pass_sets_the_bound_to_draw() -> None:
     result = evaluate_gate(gate, latency(around(300, 30), []), NOW)
     assert result.status is GateStatus.PASS
     assert (result.classification, result.threshold) == ("Pass", 400)
-    assert (result.samples, result.samples_needed) == (30, 30)
+    assert (result.samples, result.samples_needed) == (30, 20)
     assert result.explanation == "p99 latency: canary mean 300 ms (max 400 ms) — Pass, n=30"
 
 
@@ -179,7 +179,7 @@ def test_relative_higher_is_better_fails_low() -> None:
 def test_relative_waits_for_both_sides() -> None:
     gate = RelativeGate(name="p99", metric="p99 latency")
     result = evaluate_gate(gate, latency(around(300, 30), around(300, 12)), NOW)
-    assert result.explanation == "p99: 12 of 30 samples so far — pending"
+    assert result.explanation == "p99: 12 of 20 samples so far — pending"
     stale = {
         "p99 latency": MetricData(
             LATENCY, stable=series([300.0] * 30, end=NOW - 95), canary=series([300.0] * 30)
@@ -204,7 +204,7 @@ def test_compare_high_explains_in_plain_numbers() -> None:
     gate = CompareGate(name="p99 latency", metric="p99 latency", allowed_increase=1.1, window=WIDE)
     result = evaluate_gate(gate, latency(noisy(412, 61, 1), noisy(305, 58, 2)), NOW - 0.0)
     assert (result.status, result.classification) == (GateStatus.FAIL, "High")
-    assert (result.samples, result.samples_needed) == (58, 30)
+    assert (result.samples, result.samples_needed) == (58, 20)
     assert result.explanation == (
         "p99 latency: canary 412 ms vs stable 305 ms (+35 %, allowed +10 %)"
         " — High at 98 % confidence, n=61/58"
@@ -274,7 +274,7 @@ def test_compare_below_min_samples_is_pending() -> None:
     gate = CompareGate(name="p99", metric="p99 latency")
     result = evaluate_gate(gate, latency(noisy(300, 12, 14), noisy(300, 30, 15)), NOW)
     assert (result.status, result.samples) == (GateStatus.PENDING, 12)
-    assert result.explanation == "p99: 12 of 30 samples so far — pending"
+    assert result.explanation == "p99: 12 of 20 samples so far — pending"
 
 
 def test_compare_says_when_samples_are_too_few() -> None:
