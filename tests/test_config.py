@@ -20,7 +20,6 @@ from tui.cli import main
 from tui.config import ConfigError, demo_config, effective_config_text, load_config, parse_config
 from tui.config_starters import starter, starter_pairs
 from tui.config_text import duration_text, inline_secrets, parse_duration
-from tui.demo import SIM_GATES, SIM_JUDGE, SIM_METRICS
 
 PAIRS = starter_pairs()
 SECRET = "s3cr3t-t0ken-value"
@@ -128,9 +127,18 @@ def test_the_http_starter_watches_sim_serve_with_a_token_from_the_environment():
 
 def test_the_demo_config_is_the_simulator_starter():
     config = demo_config()
-    assert tuple(config.metric) == SIM_METRICS
-    assert tuple(config.gate) == SIM_GATES
-    assert config.judge == SIM_JUDGE and config.judge.bake == timedelta(minutes=2)
+    assert [m.name for m in config.metric if m.show] == [
+        "requests",
+        "error rate",
+        "p50 latency",
+        "p99 latency",
+        "db p99",
+    ]
+    gates = {g.name: g for g in config.gate}
+    assert set(gates) == {"p99 latency", "errors", "p50 latency", "error rate"}
+    assert gates["p99 latency"].kind == "compare" and gates["p99 latency"].critical
+    assert gates["errors"].kind == "rate"
+    assert config.judge.bake == timedelta(minutes=2)
     assert {m.query for m in config.metric} <= set(METRIC_KEYS)
     assert config.source is None and not config.ui.read_only
 

@@ -20,11 +20,13 @@ from backends.model import (
     Rollout,
 )
 from backends.simulator import Simulator, SimulatorOptions
-from tui.demo import SIM_METRICS, demo_session
+from tui.config import demo_config
+from tui.demo import demo_session
 from tui.session import Action, Refused, Session
 from tui.updates import GatesChanged, LinkChanged, MetricsChanged, RolloutChanged, Update
 
 PRIMARY = "shop/checkout-api"
+SIM_METRICS = demo_config().metric
 
 
 class RecordingStore:
