@@ -20,7 +20,7 @@ from backends.clock import SystemClock
 from backends.registry import DEPLOY_GROUP, AdapterContext, UnknownAdapter, load_factory
 from backends.sim_world import SCENARIOS
 from backends.simulator import Simulator, SimulatorOptions
-from tui import config_commands, format
+from tui import config_commands, format, sim_serve
 from tui.demo import demo_session
 
 EXIT_USAGE = 2
@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_simulator_options(status)
     config_commands.add_commands(commands)
+    sim_serve.add_command(commands)
     return parser
 
 
@@ -135,6 +136,8 @@ def _run(args: argparse.Namespace) -> int:
         return config_commands.run(args)
     if args.command == "list":
         return asyncio.run(_list(args))
+    if args.command == "sim-serve":
+        return sim_serve.run(args)
     return asyncio.run(_status(args))
 
 

@@ -1,0 +1,72 @@
+"""The wire contract of the generic HTTP deploy API, shared by `sim-serve` and the `http` adapter.
+
+Responses are the models of backends/model.py. This module adds what only the wire needs: the
+request bodies, the error body, and which HTTP status each error kind travels as, so that the
+reference server, the adapter and the published OpenAPI document cannot disagree.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backends.model import Expectation
+
+ROLLOUTS = "/api/v1/rollouts"
+EVENT_STREAM = "text/event-stream"
+
+
+class _Body(BaseModel):
+    """Unknown fields are refused: a misspelt `ful` must not promote one step instead of all."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PromoteRequest(_Body):
+    expect: Expectation = Field(
+        description="What the user saw when they confirmed; the server refuses with 409 when "
+        "the rollout is no longer there."
+    )
+    full: bool = Field(False, description="Skip every remaining step and analysis.")
+
+
+class AbortRequest(_Body):
+    expect: Expectation = Field(
+        description="What the user saw when they confirmed; the server refuses with 409 when "
+        "the rollout is no longer there."
+    )
+
+
+class ErrorKind(StrEnum):
+    BAD_REQUEST = "bad_request"
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+
+
+STATUS = {
+    ErrorKind.BAD_REQUEST: 400,
+    ErrorKind.UNAUTHORIZED: 401,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.METHOD_NOT_ALLOWED: 405,
+    ErrorKind.CONFLICT: 409,
+}
+
+
+class ApiError(_Body):
+    """Every error answer. `message` and `detail` are meant for the user, word for word."""
+
+    error: ErrorKind
+    message: str = Field(description='What went wrong, e.g. "checkout-api moved on".')
+    detail: str | None = Field(
+        None, description='Why, in the server\'s words: "it is at step 3, you confirmed step 2".'
+    )
+
+
+def rollout_path(rollout_id: str, action: str | None = None) -> str:
+    """The path of a rollout (and an action on it); the id's slash stays a slash."""
+    path = f"{ROLLOUTS}/{quote(rollout_id, safe='/')}"
+    return f"{path}/{action}" if action else path
