@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -57,7 +57,7 @@ def polled_session():
     loop = asyncio.new_event_loop()
     clock = VirtualClock(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
     sim = Simulator(clock, SimulatorOptions(scenario="latency-regression"))
-    session = demo_session(sim, window=timedelta(minutes=30))
+    session = demo_session(sim)
     loop.run_until_complete(session.snapshot())
     yield loop, session, clock
     loop.close()

@@ -10,6 +10,11 @@ from tui.app import RollwatchApp
 from tui.demo import demo_session
 
 
+SETTLE_ROUNDS = 5
+"""Rounds of (app handles its messages, session runs what is due): enough for a poll, its
+judgement and their redraws to reach the screen even on a loaded machine."""
+
+
 def demo_app(
     clock: VirtualClock, scenario: str = "healthy", *, read_only: bool = False
 ) -> tuple[RollwatchApp, Simulator]:
@@ -20,8 +25,10 @@ def demo_app(
 async def settle(pilot: Pilot[None], clock: VirtualClock, seconds: float = 0) -> None:
     """Move virtual time, then let the app handle every message the session posted."""
     await clock.advance(seconds)
-    await pilot.pause()
-    await clock.advance(0)
+    for _ in range(SETTLE_ROUNDS):
+        await pilot.pause()
+        await clock.advance(0)
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 

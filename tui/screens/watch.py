@@ -110,6 +110,7 @@ class WatchScreen(Screen[None]):
         self.query_one("#metrics").styles.height = max(0, min(per_row * len(rows), height - fixed))
 
     def _tick(self) -> None:
+        """Move the clocks on screen: elapsed time and time left in a pause."""
         if self.session.rollout is not None:
             now = self.session.clock.now()
             self.query_one(RolloutHeader).show(self.session.rollout, now)
@@ -186,6 +187,7 @@ class WatchScreen(Screen[None]):
             for row in self.query(MetricRow):
                 if row.window.spec.name in names:
                     row.update_window(x_range, markers)
+            self._tick()
 
     def _x_start(self, now: float) -> float:
         """Both graphs start where the canary's data starts, so the pair covers one period."""
