@@ -9,7 +9,6 @@ from backends.simulator import Simulator, SimulatorOptions
 from tui.app import RollwatchApp
 from tui.demo import demo_session
 
-
 SETTLE_ROUNDS = 5
 """Rounds of (app handles its messages, session runs what is due): enough for a poll, its
 judgement and their redraws to reach the screen even on a loaded machine."""
