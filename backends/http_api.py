@@ -16,6 +16,9 @@ from backends.model import Expectation
 
 ROLLOUTS = "/api/v1/rollouts"
 EVENT_STREAM = "text/event-stream"
+KEEPALIVE = 15.0
+"""Most seconds a watch stays silent: a server sends a `: keepalive` comment when no snapshot
+came for this long, so that proxies keep the connection and a client can tell quiet from dead."""
 
 
 class _Body(BaseModel):

@@ -25,6 +25,7 @@ from starlette.routing import Route
 from backends.base import BackendError, Conflict, NotFound
 from backends.http_api import (
     EVENT_STREAM,
+    KEEPALIVE,
     ROLLOUTS,
     STATUS,
     AbortRequest,
@@ -35,10 +36,6 @@ from backends.http_api import (
 from backends.model import Rollout, RolloutSummary
 from backends.sim_exposition import Exposition
 from backends.simulator import Simulator
-
-KEEPALIVE = 15.0
-"""Wall-clock seconds between `: keepalive` comments on a quiet watch, so that proxies keep
-the connection open and a client can tell a quiet stream from a dead one."""
 
 GRACE = 2.0
 """Seconds uvicorn waits on shutdown for responses to finish before it cuts them."""
