@@ -1,0 +1,239 @@
+"""The `http` adapter against `sim-serve`, the reference server of the generic HTTP deploy API.
+
+The server runs in-process on a loopback port (tests.sim_server) with the simulator on a virtual
+clock, so every request crosses a real socket and the numbers repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from backends.base import Conflict, DeployBackend, NotFound, Unauthorized, Unreachable
+from backends.clock import VirtualClock
+from backends.http import HttpDeployBackend, HttpDeployOptions
+from backends.http_api import ROLLOUTS
+from backends.http_server import SimulatorApi
+from backends.model import Expectation, Phase
+from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
+from backends.simulator import Simulator
+from tests.sim_server import Running, serving
+
+ID = "shop/checkout-api"
+ROOT = Path(__file__).resolve().parents[1]
+WAIT = 5.0
+"""Seconds any single step may take before the test fails instead of hanging."""
+
+
+@pytest.fixture
+async def served(sim: Simulator) -> AsyncIterator[Running]:
+    async with serving(SimulatorApi(sim)) as running:
+        yield running
+
+
+def adapter(url: str, **options: object) -> HttpDeployBackend:
+    return HttpDeployBackend(HttpDeployOptions.model_validate({"url": url, **options}))
+
+
+@pytest.fixture
+async def backend(served: Running) -> AsyncIterator[HttpDeployBackend]:
+    client = adapter(served.url)
+    yield client
+    await client.aclose()
+
+
+async def test_lists_and_gets_what_the_simulator_has(sim, served, backend):
+    assert await backend.list_rollouts() == await sim.list_rollouts()
+    rollout = await backend.get_rollout(ID)
+    assert rollout == await sim.get_rollout(ID)
+    async with httpx.AsyncClient() as raw:
+        reply = await raw.get(f"{served.url}{ROLLOUTS}/{ID}")
+    assert reply.headers["etag"] == f'"{rollout.version}"'
+
+
+async def test_promote_checks_the_expectation_and_explains_a_conflict(backend):
+    seen = await backend.get_rollout(ID)
+    assert seen.current_step == 1 and seen.awaits_decision
+    promoted = await backend.promote(ID, expect=Expectation.of(seen))
+    assert promoted.current_step == 2
+    with pytest.raises(Conflict) as refused:
+        await backend.promote(ID, expect=Expectation.of(seen))
+    assert str(refused.value) == "checkout-api moved on: it is at step 3, you confirmed step 2"
+    assert (await backend.get_rollout(ID)).current_step == 2, "nothing moved on a conflict"
+
+
+async def test_promote_full_abort_and_retry(backend):
+    seen = await backend.get_rollout(ID)
+    aborted = await backend.abort(ID, expect=Expectation.of(seen))
+    assert aborted.phase == Phase.ABORTED and aborted.actual_weight == 0
+    with pytest.raises(Conflict, match="checkout-api is aborted: nothing to promote"):
+        await backend.promote(ID, expect=Expectation.of(aborted))
+    retried = await backend.retry(ID)
+    assert retried.phase == Phase.PROGRESSING and retried.current_step == 0
+    done = await backend.promote(ID, expect=Expectation.of(retried), full=True)
+    assert done.phase == Phase.HEALTHY and done.canary is None
+    with pytest.raises(Conflict, match="only an aborted rollout retries"):
+        await backend.retry(ID)
+
+
+async def test_an_unknown_rollout_is_not_found(backend):
+    with pytest.raises(NotFound, match="no rollout 'shop/nope'"):
+        await backend.get_rollout("shop/nope")
+    with pytest.raises(NotFound, match="no rollout 'shop/nope'"):
+        await anext(aiter(backend.watch_rollout("shop/nope")))
+
+
+async def test_watch_delivers_changes_from_actions_and_from_the_clock(clock: VirtualClock, backend):
+    async with aclosing(backend.watch_rollout(ID)) as stream:
+        first = await asyncio.wait_for(anext(stream), WAIT)
+        await backend.promote(ID, expect=Expectation.of(first))
+        promoted = await asyncio.wait_for(anext(stream), WAIT)
+        assert promoted.current_step == 2 and promoted.desired_weight == 10
+        await clock.advance(45)
+        ramped = await asyncio.wait_for(anext(stream), WAIT)
+        assert ramped.current_step == 3 and ramped.pause is not None
+
+
+async def test_a_dropped_watch_is_unreachable_and_a_new_watch_resumes(served, backend):
+    async with aclosing(backend.watch_rollout(ID)) as stream:
+        first = await asyncio.wait_for(anext(stream), WAIT)
+        served.drop_connections()
+        with pytest.raises(Unreachable, match=f"the watch of {ID} dropped"):
+            await asyncio.wait_for(anext(stream), WAIT)
+    await backend.promote(ID, expect=Expectation.of(first))
+    async with aclosing(backend.watch_rollout(ID)) as stream:
+        resumed = await asyncio.wait_for(anext(stream), WAIT)
+    assert resumed.current_step == first.current_step + 1
+
+
+async def test_stopping_the_server_ends_open_watches_cleanly(served, backend):
+    async with aclosing(backend.watch_rollout(ID)) as stream:
+        await asyncio.wait_for(anext(stream), WAIT)
+        stopping = asyncio.create_task(served.stop())
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(anext(stream), WAIT)
+    await asyncio.wait_for(stopping, WAIT)
+
+
+async def test_a_quiet_watch_sends_keepalive_comments(sim):
+    async with (
+        serving(SimulatorApi(sim, keepalive=0.05)) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=WAIT) as raw,
+        raw.stream("GET", f"{ROLLOUTS}/{ID}/watch") as reply,
+    ):
+        assert reply.headers["content-type"].startswith("text/event-stream")
+        lines: list[str] = []
+        async with asyncio.timeout(WAIT):
+            async for line in reply.aiter_lines():
+                lines.append(line)
+                if line == ": keepalive":
+                    break
+    version = (await sim.get_rollout(ID)).version
+    assert lines[:2] == ["event: rollout", f"id: {version}"]
+    assert json.loads(lines[2].removeprefix("data: "))["id"] == ID
+    assert lines[3:] == ["", ": keepalive"]
+
+
+async def test_the_api_needs_the_token_when_one_is_set(sim, monkeypatch, tmp_path):
+    async with serving(SimulatorApi(sim, token="s3cret")) as served:
+        async with httpx.AsyncClient(base_url=served.url) as raw:
+            refused = await raw.get(ROLLOUTS)
+            metrics = await raw.get("/metrics")
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"] == 'Bearer realm="rollwatch"'
+        assert refused.json()["error"] == "unauthorized"
+        assert metrics.status_code == 200, "the scrape endpoint stays open"
+
+        for options in ({}, {"token": "wrong"}):
+            client = adapter(served.url, **options)
+            with pytest.raises(Unauthorized, match="HTTP 401") as error:
+                await client.list_rollouts()
+            assert "wrong" not in str(error.value) + repr(client)
+            await client.aclose()
+
+        monkeypatch.setenv("RW_TEST_TOKEN", "s3cret\n")
+        token_file = tmp_path / "token"
+        token_file.write_text("s3cret\n")
+        for options in ({"token_env": "RW_TEST_TOKEN"}, {"token_file": str(token_file)}):
+            client = adapter(served.url, **options)
+            assert len(await client.list_rollouts()) == 5
+            assert "s3cret" not in repr(client)
+            await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "detail"),
+    [
+        (b"promote!", "the body is not JSON", "Invalid JSON"),
+        (b"{}", "the body does not fit the API", "expect: Field required"),
+        (b'{"expect": {}, "ful": true}', "the body does not fit the API", "ful: Extra inputs"),
+    ],
+)
+async def test_a_bad_body_is_a_400_naming_the_fault(served, body, message, detail):
+    async with httpx.AsyncClient(base_url=served.url) as raw:
+        reply = await raw.post(f"{ROLLOUTS}/{ID}/promote", content=body)
+    assert reply.status_code == 400
+    error = reply.json()
+    assert (error["error"], error["message"]) == ("bad_request", message)
+    assert error["detail"].startswith(detail)
+
+
+async def test_unknown_paths_and_methods_answer_in_json(served):
+    async with httpx.AsyncClient(base_url=served.url) as raw:
+        missing = await raw.get("/api/v2/rollouts")
+        wrong_method = await raw.delete(f"{ROLLOUTS}/{ID}")
+    assert (missing.status_code, missing.json()["error"]) == (404, "not_found")
+    assert (wrong_method.status_code, wrong_method.json()["error"]) == (405, "method_not_allowed")
+
+
+def test_the_adapter_is_found_by_name():
+    backend = load_factory(DEPLOY_GROUP, "http")({"url": "http://127.0.0.1:9"}, AdapterContext())
+    assert isinstance(backend, DeployBackend)
+    assert {c.value for c in backend.capabilities} == {"promote", "promote_full", "abort", "retry"}
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"url": "127.0.0.1:8787"}, "must be an http:// or https:// URL"),
+        ({"url": "http://me:pw@deployer"}, "must not carry credentials"),
+        ({"url": "http://deployer", "tokn": "x"}, "Extra inputs are not permitted"),
+        ({"url": "http://deployer", "token": "x", "token_env": "HOME"}, "set only one of"),
+        ({"url": "http://deployer", "token_env": "RW_SURELY_UNSET"}, "RW_SURELY_UNSET is not set"),
+        ({"url": "http://deployer", "verify": False, "ca_file": __file__}, "ca_file is ignored"),
+    ],
+)
+def test_options_are_checked(options: dict[str, object], needle: str):
+    with pytest.raises(ValidationError, match=needle):
+        HttpDeployOptions.model_validate(options)
+
+
+def test_the_published_openapi_document_is_what_the_script_generates():
+    render = runpy.run_path(str(ROOT / "scripts" / "openapi.py"))["render"]
+    committed = (ROOT / "docs" / "http-api.openapi.json").read_text()
+    assert committed == render(), "run `python scripts/openapi.py` and commit the result"
+
+
+def test_sim_serve_on_a_taken_port_is_one_line_and_exit_2():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui", "sim-serve", "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"rollwatch: cannot listen on 127.0.0.1:{port}")
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stdout == ""
