@@ -1,0 +1,173 @@
+"""The `http` adapter against answers `sim-serve` cannot be made to give on demand.
+
+Garbage JSON, a 503, a bare 409 from a proxy, a silent server, an event stream in another
+deployer's style: these come from a scripted HTTP server on a loopback port
+(tests.servers.StubServer), so the adapter's real sockets and headers are exercised rather than
+a patched httpx. Everything `sim-serve` can do is tested against it in test_http_api.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from backends.base import (
+    BadResponse,
+    Conflict,
+    NotFound,
+    Unauthorized,
+    Unreachable,
+    Unsupported,
+)
+from backends.http import HttpDeployBackend, HttpDeployOptions
+from backends.model import Expectation, Rollout
+from backends.simulator import Simulator
+from tests.servers import Reply, StubServer, free_port
+
+pytest_plugins = ["tests.servers"]
+
+ID = "shop/checkout-api"
+
+
+@pytest.fixture
+async def rollout(sim: Simulator) -> Rollout:
+    return await sim.get_rollout(ID)
+
+
+async def backend_for(url: str, **options: object) -> HttpDeployBackend:
+    return HttpDeployBackend(HttpDeployOptions.model_validate({"url": url, **options}))
+
+
+@pytest.fixture
+async def backend(stub_server: StubServer) -> AsyncIterator[HttpDeployBackend]:
+    client = await backend_for(stub_server.url, token="t0ken")
+    yield client
+    await client.aclose()
+
+
+def events(*blocks: str) -> Reply:
+    return Reply(body="".join(blocks), content_type="text/event-stream")
+
+
+async def watched(backend: HttpDeployBackend) -> list[Rollout]:
+    return [one async for one in backend.watch_rollout(ID)]
+
+
+async def test_actions_send_the_contract_with_the_token(stub_server, backend, rollout):
+    stub_server.replies = [Reply(body=rollout.model_dump_json())]
+    await backend.promote(ID, expect=Expectation.of(rollout), full=True)
+    sent = stub_server.requests[-1]
+    assert (sent.method, sent.path) == ("POST", "/api/v1/rollouts/shop/checkout-api/promote")
+    assert sent.headers["Authorization"] == "Bearer t0ken"
+    assert json.loads(sent.body) == {
+        "expect": {"step": 1, "canary_revision": rollout.canary.id, "version": rollout.version},
+        "full": True,
+    }
+
+
+async def test_an_event_stream_in_another_servers_style_is_read(stub_server, backend, rollout):
+    """Unnamed events, other event names, comments and data split over lines all occur."""
+    text = rollout.model_dump_json()
+    head, tail = text.split(',"', 1)
+    moved = rollout.model_copy(update={"current_step": 2, "version": "9"})
+    stub_server.replies = [
+        events(
+            ": connected\n\n",
+            'event: progress\ndata: {"percent": 40}\n\n',
+            f'data: {head}\ndata: ,"{tail}\n\n',
+            f"event: rollout\r\nid: 9\r\ndata: {moved.model_dump_json()}\r\n\r\n",
+        )
+    ]
+    assert await watched(backend) == [rollout, moved], "a stream the server ends just ends"
+
+
+@pytest.mark.parametrize(
+    ("reply", "needle"),
+    [
+        (Reply(body="<html>oops</html>"), "rollout list is not what the API defines"),
+        (Reply(body='[{"id": 7}]'), "0.id: Input should be a valid string"),
+    ],
+)
+async def test_garbage_is_a_bad_response(stub_server, backend, reply, needle):
+    stub_server.replies = [reply]
+    with pytest.raises(BadResponse, match=needle):
+        await backend.list_rollouts()
+
+
+@pytest.mark.parametrize(
+    ("reply", "needle"),
+    [
+        (events("data: {not json\n\n"), "the watch of shop/checkout-api is not what the API"),
+        (Reply(body="{}"), "answered with application/json, not text/event-stream"),
+    ],
+)
+async def test_a_garbage_watch_is_a_bad_response(stub_server, backend, reply, needle):
+    stub_server.replies = [reply]
+    with pytest.raises(BadResponse, match=needle):
+        await watched(backend)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "needle"),
+    [
+        (503, "upstream down", Unreachable, "failed the rollout list (HTTP 503): upstream down"),
+        (
+            403,
+            '{"error": "unauthorized", "message": "token expired"}',
+            Unauthorized,
+            "refused the rollout list (HTTP 403, bearer token): token expired",
+        ),
+        (404, "<h1>Not Found</h1>", NotFound, "/api/v1/rollouts (HTTP 404); url should be"),
+        (501, "", Unsupported, "does not support the rollout list"),
+        (422, "no", BadResponse, "rejected the rollout list"),
+    ],
+)
+async def test_statuses_become_backend_errors(stub_server, backend, status, body, error, needle):
+    stub_server.replies = [Reply(status=status, body=body)]
+    with pytest.raises(error) as raised:
+        await backend.list_rollouts()
+    assert type(raised.value) is error and needle in str(raised.value)
+    assert "t0ken" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            '{"error": "conflict", "message": "checkout-api moved on", '
+            '"detail": "it is at step 3, you confirmed step 2"}',
+            "checkout-api moved on: it is at step 3, you confirmed step 2",
+        ),
+        ("stale", "promote of shop/checkout-api was refused: the rollout moved on: stale"),
+    ],
+)
+async def test_a_409_is_a_conflict_in_the_servers_words(
+    stub_server, backend, rollout, body, expected
+):
+    stub_server.replies = [Reply(status=409, body=body)]
+    with pytest.raises(Conflict) as refused:
+        await backend.promote(ID, expect=Expectation.of(rollout))
+    assert str(refused.value) == expected
+
+
+async def test_nothing_listening_is_unreachable():
+    backend = await backend_for(f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(Unreachable, match="cannot reach"):
+        await backend.list_rollouts()
+    with pytest.raises(Unreachable, match="the watch of shop/checkout-api dropped"):
+        await watched(backend)
+    await backend.aclose()
+
+
+async def test_a_silent_server_is_unreachable(stub_server):
+    stub_server.replies = [Reply(body="[]", delay=1.0)]
+    backend = await backend_for(stub_server.url, timeout=0.2)
+    with pytest.raises(Unreachable, match=r"did not answer the rollout list within 0\.2s"):
+        await backend.list_rollouts()
+    silent = HttpDeployBackend(backend.options, idle=0.2)
+    with pytest.raises(Unreachable, match=r"went silent for 0\.2s"):
+        await watched(silent)
+    for client in (backend, silent):
+        await client.aclose()
