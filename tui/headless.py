@@ -29,7 +29,9 @@ def rollout_record(rollout: Rollout) -> dict[str, Any]:
         "id": rollout.id,
         "phase": rollout.phase.value,
         "message": rollout.message,
-        "step": None if rollout.current_step is None else rollout.current_step + 1,
+        "step": None
+        if rollout.current_step is None
+        else min(rollout.current_step + 1, rollout.step_count),
         "steps": rollout.step_count,
         "step_label": step.label if step else None,
         "canary_weight": rollout.actual_weight,
