@@ -79,6 +79,12 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="deploy adapter to use instead of the config's; `simulator` needs no config",
     )
+    kube = parser.add_argument_group("Kubernetes adapters (argo, kubernetes, flagger)")
+    kube.add_argument("--context", help="kubeconfig context (default: the current one)")
+    kube.add_argument("-n", "--namespace", help="namespace (default: the context's)")
+    kube.add_argument(
+        "-A", "--all-namespaces", action="store_true", help="list rollouts in every namespace"
+    )
     _simulator_options(parser)
 
 

@@ -32,9 +32,19 @@ def wiring(args: argparse.Namespace, *, auto_confirm: float | None = None) -> Wi
     if args.backend and args.backend not in known:
         raise UsageError(f"unknown deploy adapter {args.backend!r}; known: {', '.join(known)}")
     config = load_config(args.config)
-    if args.backend:
-        config = config.model_copy(update={"deploy": AdapterTable(kind=args.backend)})
-    return from_config(config)
+    deploy = AdapterTable(kind=args.backend) if args.backend else config.deploy
+    overrides = {
+        key: value
+        for key, value in (
+            ("context", args.context),
+            ("namespace", args.namespace),
+            ("all_namespaces", args.all_namespaces or None),
+        )
+        if value is not None
+    }
+    if overrides:
+        deploy = AdapterTable(kind=deploy.kind, options={**deploy.options, **overrides})
+    return from_config(config.model_copy(update={"deploy": deploy}))
 
 
 async def rollout_id(args: argparse.Namespace, wired: Wiring) -> str:

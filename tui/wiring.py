@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from backends.base import DeployBackend, MetricsBackend
+from backends.base import BackendError, DeployBackend, MetricsBackend
 from backends.clock import Clock, SystemClock
 from backends.registry import (
     DEPLOY_GROUP,
@@ -96,6 +96,10 @@ def _build(config: Config, table: str, group: str, context: AdapterContext) -> A
             field=f"{table}.{option}",
         ) from None
     except (ValueError, OSError) as error:
+        raise ConfigError(f"{adapter.kind}: {error}", source=source, field=table) from None
+    except BackendError as error:
+        if error.retryable:
+            raise
         raise ConfigError(f"{adapter.kind}: {error}", source=source, field=table) from None
 
 
