@@ -84,4 +84,4 @@ async def test_promote_from_a_script_sends_the_cli_patch(fake, tmp_path: Path):
     code, out, err = await run_cli("promote", name, "--config", config, "--expect-step", "2")
     assert code == 0, err
     assert out.startswith(f"promote {name}:")
-    assert [p.json() for p in fake.patches()][0] == {"status": {"pauseConditions": None}}
+    assert [p.json() for p in fake.patches()] == [{"status": {"pauseConditions": None}}]
