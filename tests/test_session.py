@@ -311,3 +311,21 @@ async def test_refuses_to_promote_on_stale_metrics(sim: Simulator, clock: Virtua
         await session.execute(session.confirmation(Action.PROMOTE))
     assert deploy.calls == []
     await stop(task)
+
+
+async def test_store_warnings_are_logged_once(sim: Simulator, clock: VirtualClock):
+    class WarningStore(RecordingStore):
+        async def query_range(self, query, start, end, step):
+            result = await super().query_range(query, start, end, step)
+            if query.name != "p99 latency":
+                return result
+            warning = "no series for canary revision 7d5f8b6c4d — check the label"
+            return result.model_copy(update={"warnings": [warning], "missing": [Role.CANARY]})
+
+    session = Session(sim, WarningStore(sim), PRIMARY, SIM_METRICS, clock)
+    task = await started(session, clock)
+    await clock.advance(30)
+    logged = [e for e in session.events if "no series for canary" in e.message]
+    assert len(logged) == 1 and logged[0].message.startswith("p99 latency: no series")
+    assert session.windows["p99 latency"].missing == [Role.CANARY]
+    await stop(task)

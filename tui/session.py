@@ -110,6 +110,7 @@ class Session:
         self.links: dict[str, str | None] = {"deploy": None, "metrics": None}
         self._subscribers: list[Callable[[Update], None]] = []
         self._seen_events: set[tuple[datetime, str]] = set()
+        self._warned: set[tuple[str, str]] = set()
         self._used: set[int] = set()
         self._acting = asyncio.Lock()
         self._first_rollout = asyncio.Event()
@@ -267,6 +268,7 @@ class Session:
             window.error = None
             window.warnings = list(result.warnings)
             window.missing = list(result.missing)
+            self._warn(name, result.warnings)
             for role, series in result.series.items():
                 window.revisions[role] = series.revision
                 if window.window(role).extend(series.points, window.spec.scale):
@@ -279,6 +281,19 @@ class Session:
             self._publish(MetricsChanged(frozenset(changed)))
         self.evaluate(now)
         return not errors
+
+    def _warn(self, metric: str, warnings: Sequence[str]) -> None:
+        """A store's warning (no series for a revision, a raised step) is logged once."""
+        new = [w for w in warnings if (metric, w) not in self._warned]
+        self._warned.update((metric, w) for w in new)
+        self._add_events(
+            [
+                RolloutEvent(
+                    time=self.clock.now(), message=f"{metric}: {w}", level=EventLevel.WARNING
+                )
+                for w in new
+            ]
+        )
 
     def evaluate(self, now: float) -> Judgement | None:
         """Judge the windows as they are; publish and log only what changed."""
