@@ -115,7 +115,7 @@ def test_prometheus_starters_select_revisions_by_the_deploy_systems_label(deploy
 
 def test_the_http_starter_watches_sim_serve_with_a_token_from_the_environment():
     config = parse_config(starter("http", "prometheus"), None)
-    assert config.deploy.options == {"url": "http://127.0.0.1:8787", "token_env": "ROLLWATCH_TOKEN"}
+    assert config.deploy.options == {"url": "http://127.0.0.1:8787"}
     assert config.metrics.options == {"url": "http://localhost:9090"}
     p99 = next(m for m in config.metric if m.name == "p99 latency")
     assert p99.query == (
