@@ -387,7 +387,7 @@ def test_a_bad_override_names_the_variable(tmp_path):
 def test_effective_config_masks_secrets_and_keeps_references(tmp_path):
     text = (
         starter("http", "prometheus")
-        .replace('token_env = "ROLLWATCH_TOKEN"', f'token = "{SECRET}"')
+        .replace('# token_env = "ROLLWATCH_TOKEN"', f'token = "{SECRET}"')
         .replace(
             'url = "http://localhost:9090"',
             f'url = "https://bob:{SECRET}@prom:9090"\ntoken_file = "/run/token"\n'
@@ -425,7 +425,7 @@ def test_config_init_prints_the_starter_and_check_accepts_it(tmp_path):
 def test_config_check_masks_and_warns_about_inline_secrets(tmp_path):
     text = (
         starter("http", "prometheus")
-        .replace('token_env = "ROLLWATCH_TOKEN"', f'token = "{SECRET}"')
+        .replace('# token_env = "ROLLWATCH_TOKEN"', f'token = "{SECRET}"')
         .replace('url = "http://localhost:9090"', 'url = "http://p:9090"\ntoken_env = "PROM"')
     )
     write(tmp_path, text, "secret.toml")
