@@ -147,3 +147,29 @@ async def test_promoting_a_failing_canary_needs_the_name_typed(clock: VirtualClo
             e.message.startswith("override: promoted over p99 latency") and e.actor == "tester"
             for e in app.session.events
         )
+
+
+async def test_a_store_outage_is_shown_and_clears(clock: VirtualClock):
+    from backends.simulator import Simulator, SimulatorOptions
+    from tests.test_session import RecordingStore
+    from tui.app import RollwatchApp
+    from tui.wiring import on_simulator
+
+    sim = Simulator(clock, SimulatorOptions(actor="tester"))
+    store = RecordingStore(sim)
+    wired = on_simulator(sim)
+    wired.metrics = store
+    app = RollwatchApp(wired.session(PRIMARY))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        link = app.screen.query_one("#link", Static)
+        assert not link.display
+        store.fail = True
+        await settle(pilot, clock, 10)
+        assert link.display
+        assert str(link.render()) == (
+            "⚠ metrics: store down: connection refused (6 of 6 queries) — retrying"
+        )
+        store.fail = False
+        await settle(pilot, clock, 120)
+        assert not link.display

@@ -236,7 +236,7 @@ class Session:
         now = self.clock.now().timestamp()
         context = self.context()
         changed: set[str] = set()
-        errors: list[str] = []
+        errors: dict[str, str] = {}
         for name, window in self.windows.items():
             step = window.spec.resolution.total_seconds()
             end = math.floor(now / step) * step
@@ -261,7 +261,7 @@ class Session:
                 )
             except BackendError as error:
                 window.error = str(error)
-                errors.append(f"{name}: {error}")
+                errors[name] = str(error)
                 changed.add(name)
                 continue
             window.fetched_until = end
@@ -274,7 +274,7 @@ class Session:
                 if window.window(role).extend(series.points, window.spec.scale):
                     changed.add(name)
         if errors:
-            self._link("metrics", "; ".join(errors), self._backoff(1))
+            self._link("metrics", _summarise(errors, len(self.windows)), self._backoff(1))
         else:
             self._link("metrics", None)
         if changed:
@@ -402,6 +402,14 @@ class Session:
     @property
     def rollout_service(self) -> str:
         return self.rollout.service if self.rollout else ""
+
+
+def _summarise(errors: dict[str, str], total: int) -> str:
+    """One line for the banner: a store that is down fails every query the same way."""
+    distinct = set(errors.values())
+    if len(distinct) == 1:
+        return f"{distinct.pop()} ({len(errors)} of {total} queries)"
+    return "; ".join(f"{name}: {error}" for name, error in errors.items())
 
 
 def _gate_view(judgement: Judgement) -> tuple[object, ...]:
