@@ -329,3 +329,14 @@ async def test_store_warnings_are_logged_once(sim: Simulator, clock: VirtualCloc
     assert len(logged) == 1 and logged[0].message.startswith("p99 latency: no series")
     assert session.windows["p99 latency"].missing == [Role.CANARY]
     await stop(task)
+
+
+async def test_step_changes_are_kept_for_the_dependency_graphs(sim: Simulator, clock: VirtualClock):
+    session = demo_session(sim)
+    task = await started(session, clock)
+    rollout = session.rollout
+    assert rollout is not None and rollout.pause is not None
+    assert list(session.step_changes) == [rollout.pause.since.timestamp()]
+    await session.execute(session.confirmation(Action.PROMOTE))
+    assert list(session.step_changes)[-1] == clock.now().timestamp()
+    await stop(task)

@@ -104,6 +104,8 @@ class Session:
         self.actor = actor
         self.judgement: Judgement | None = None
         self.bake_started: float | None = None
+        self.step_changes: deque[float] = deque(maxlen=EVENTS_KEPT)
+        """When the rollout moved to a new step: marked on dependency graphs."""
         self.windows = {spec.name: MetricWindow(spec, window) for spec in specs}
         self.rollout: Rollout | None = None
         self.events: deque[RolloutEvent] = deque(maxlen=EVENTS_KEPT)
@@ -199,6 +201,8 @@ class Session:
         if previous is None or previous.current_step != rollout.current_step:
             since = rollout.pause.since if rollout.pause else self.clock.now()
             self.bake_started = since.timestamp()
+            if previous is not None or rollout.pause is not None:
+                self.step_changes.append(since.timestamp())
         self._first_rollout.set()
         self._publish(RolloutChanged(rollout))
         self._add_events(rollout.events)

@@ -60,8 +60,6 @@ class WatchScreen(Screen[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self._step_changes: list[float] = []
-        self._last_step: int | None = None
 
     def compose(self) -> ComposeResult:
         yield RolloutHeader(id="header")
@@ -148,10 +146,6 @@ class WatchScreen(Screen[None]):
 
     def _show_rollout(self, rollout: Rollout) -> None:
         now = self.session.clock.now()
-        if rollout.current_step != self._last_step:
-            if self._last_step is not None:
-                self._step_changes.append(now.timestamp())
-            self._last_step = rollout.current_step
         with self.app.batch_update():
             self.query_one(RolloutHeader).show(rollout, now)
             self.query_one(StepsBar).show(rollout, now)
@@ -182,7 +176,7 @@ class WatchScreen(Screen[None]):
     def _show_metrics(self, names: frozenset[str]) -> None:
         now = self.session.clock.now().timestamp()
         x_range = (self._x_start(now), now)
-        markers = [t for t in self._step_changes if t >= x_range[0]]
+        markers = [t for t in self.session.step_changes if t >= x_range[0]]
         with self.app.batch_update():
             for row in self.query(MetricRow):
                 if row.window.spec.name in names:
