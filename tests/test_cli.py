@@ -73,7 +73,9 @@ def test_mistakes_get_one_line_and_exit_2(args: list[str], needle: str):
     assert "Traceback" not in err and out == ""
 
 
-@pytest.mark.parametrize("command", ["demo", "list", "status"])
+@pytest.mark.parametrize(
+    "command", ["demo", "watch", "list", "status", "wait", "promote", "config", "sim-serve"]
+)
 def test_every_command_explains_itself(command: str):
     code, out, _ = run(command, "--help")
     assert code == 0 and "usage: rollwatch" in out and len(out.splitlines()) > 3

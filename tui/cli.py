@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from backends.base import BackendError, Conflict
-from backends.sim_world import SCENARIOS
-from tui import commands, config_commands, sim_serve
+from tui import arguments, commands, config_commands, sim_serve
 from tui.config import ConfigError
-from tui.config_text import parse_duration
 
 EXIT_USAGE = 2
 EXIT_BACKEND = 4
@@ -28,42 +26,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         print(f"{self.prog}: {message} (see `{self.prog} --help`)", file=sys.stderr)
         sys.exit(EXIT_USAGE)
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
-    return value
-
-
-def _duration(text: str) -> float:
-    parsed = parse_duration(text)
-    if parsed is None or parsed.total_seconds() <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 30m, 1h30m)")
-    return parsed.total_seconds()
-
-
-def _simulator_options(parser: argparse.ArgumentParser, *, speed: bool = True) -> None:
-    parser.add_argument(
-        "--scenario",
-        default="healthy",
-        choices=list(SCENARIOS),
-        metavar="S",
-        help=f"simulated scenario: {', '.join(SCENARIOS)} (default: healthy)",
-    )
-    parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
-    if speed:
-        parser.add_argument(
-            "--speed",
-            type=_positive,
-            default=1.0,
-            metavar="N",
-            help="run simulated time N times faster than real time (default: 1)",
-        )
 
 
 def _source_options(parser: argparse.ArgumentParser) -> None:
@@ -85,7 +47,7 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     kube.add_argument(
         "-A", "--all-namespaces", action="store_true", help="list rollouts in every namespace"
     )
-    _simulator_options(parser)
+    arguments.simulator_options(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="watch a simulated canary roll out (nothing to install or configure)",
         description="Run the watch screen on the built-in simulator.",
     )
-    _simulator_options(demo)
+    arguments.simulator_options(demo)
     demo.add_argument("--read-only", action="store_true", help="hide promote and abort")
 
     watch = subs.add_parser(
@@ -138,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
         "3 on timeout. With --backend simulator the simulated pauses move on by themselves.",
     )
     wait.add_argument("id", metavar="ID", nargs="?", help="rollout id (simulator: optional)")
-    wait.add_argument("--timeout", type=_duration, metavar="D", help="give up after D (e.g. 30m)")
+    wait.add_argument(
+        "--timeout", type=arguments.duration, metavar="D", help="give up after D (e.g. 30m)"
+    )
     wait.add_argument("--json", action="store_true", help="one JSON object per line")
     _source_options(wait)
 

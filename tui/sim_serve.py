@@ -14,21 +14,11 @@ import sys
 
 from backends.clock import SystemClock
 from backends.http_api import ROLLOUTS
-from backends.sim_world import SCENARIOS
 from backends.simulator import Simulator, SimulatorOptions
+from tui import arguments
 
 EXIT_USAGE = 2
 DEFAULT_PORT = 8787
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
-    return value
 
 
 def _port(text: str) -> int:
@@ -62,21 +52,7 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="N",
         help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})",
     )
-    parser.add_argument(
-        "--scenario",
-        default="healthy",
-        choices=list(SCENARIOS),
-        metavar="S",
-        help=f"simulated scenario: {', '.join(SCENARIOS)} (default: healthy)",
-    )
-    parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
-    parser.add_argument(
-        "--speed",
-        type=_positive,
-        default=1.0,
-        metavar="N",
-        help="run simulated time N times faster than real time (default: 1)",
-    )
+    arguments.simulator_options(parser)
     tokens = parser.add_mutually_exclusive_group()
     tokens.add_argument(
         "--token",
@@ -93,7 +69,7 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     parser.add_argument(
         "--auto-confirm",
-        type=_positive,
+        type=arguments.positive,
         metavar="SECONDS",
         help="resume pauses that wait for a human after SECONDS of simulated time",
     )
