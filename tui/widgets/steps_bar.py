@@ -58,9 +58,6 @@ class StepsBar(Static):
                     self.app, "error" if rollout.phase == Phase.ABORTED else "warning"
                 )
                 text.append(f"▶{name}", f"bold reverse {style}")
-        text.append(
-            f"   canary {format.weight(rollout.actual_weight)}", theme_color(self.app, "canary")
-        )
         if rollout.pause and rollout.pause.until:
             text.append(f"  resumes in {format.duration(rollout.pause.until - now)}", "dim")
         self.update(text)
