@@ -173,3 +173,23 @@ async def test_a_store_outage_is_shown_and_clears(clock: VirtualClock):
         store.fail = False
         await settle(pilot, clock, 120)
         assert not link.display
+
+
+async def test_keys_are_remapped_from_the_config(clock: VirtualClock):
+    from backends.simulator import Simulator, SimulatorOptions
+    from tui.app import RollwatchApp
+    from tui.config import UiSettings
+    from tui.demo import demo_session
+
+    sim = Simulator(clock, SimulatorOptions(actor="tester"))
+    ui = UiSettings(keys={"promote": "ctrl+y"}, theme="nord")
+    app = RollwatchApp(demo_session(sim), ui=ui)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        assert app.theme == "nord"
+        await pilot.press("p")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen), "p no longer promotes"
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)

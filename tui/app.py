@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import App
 
+from tui.config import UiSettings
 from tui.messages import SessionUpdate
 from tui.screens.watch import WatchScreen
 from tui.session import Session
@@ -15,9 +16,12 @@ class RollwatchApp(App[None]):
     TITLE = "rollwatch"
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, session: Session, *, run_session: bool = True) -> None:
+    def __init__(
+        self, session: Session, *, ui: UiSettings | None = None, run_session: bool = True
+    ) -> None:
         super().__init__()
         self.session = session
+        self.ui = ui or UiSettings()
         self._run_session = run_session
         self._screen: WatchScreen | None = None
 
@@ -26,6 +30,16 @@ class RollwatchApp(App[None]):
         return {"stable": "#5fafff", "canary": "#ffaf5f", "dependency": "#b0a0e0"}
 
     def on_mount(self) -> None:
+        if self.ui.theme in self.available_themes:
+            self.theme = self.ui.theme
+        elif self.ui.theme:
+            known = ", ".join(sorted(self.available_themes))
+            self.notify(
+                f"[ui] theme {self.ui.theme!r} is not a theme; use one of: {known}",
+                severity="warning",
+                timeout=15,
+            )
+        self.set_keymap(self.ui.keys)
         self._screen = WatchScreen(self.session)
         self.push_screen(self._screen)
         self.session.subscribe(self._forward)

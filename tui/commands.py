@@ -67,7 +67,7 @@ def demo(args: argparse.Namespace) -> int:
     wired = simulated(args.scenario, args.seed, speed=args.speed)
     assert wired.simulator is not None
     session = wired.session(wired.simulator.primary_id, read_only=args.read_only)
-    RollwatchApp(session).run()
+    RollwatchApp(session, ui=wired.config.ui).run()
     return 0
 
 
@@ -78,7 +78,7 @@ def watch(args: argparse.Namespace) -> int:
 
     wired = wiring(args)
     rid = asyncio.run(rollout_id(args, wired))
-    RollwatchApp(wired.session(rid, read_only=args.read_only)).run()
+    RollwatchApp(wired.session(rid, read_only=args.read_only), ui=wired.config.ui).run()
     return 0
 
 

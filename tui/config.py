@@ -86,6 +86,10 @@ class UiSettings(BaseModel):
         timedelta(minutes=15), gt=timedelta(0), description="How much history the graphs show."
     )
     theme: str | None = Field(None, description="A Textual theme name; default: the app's own.")
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Remapped keys by binding id: promote, promote-full, abort, help, quit.",
+    )
 
 
 class _Tables(BaseModel):
