@@ -193,3 +193,16 @@ async def test_keys_are_remapped_from_the_config(clock: VirtualClock):
         await pilot.press("ctrl+y")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_the_command_palette_offers_what_the_keys_do(clock: VirtualClock):
+    app, _ = demo_app(clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Promote", "Promote all", "Abort", "Help"} <= set(titles)
+    app, _ = demo_app(clock, read_only=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Promote" not in titles and "Abort" not in titles and "Help" in titles

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from textual.app import App
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 
 from tui.config import UiSettings
 from tui.messages import SessionUpdate
@@ -14,7 +18,7 @@ from tui.updates import Update
 class RollwatchApp(App[None]):
     CSS_PATH = "rollwatch.tcss"
     TITLE = "rollwatch"
-    ENABLE_COMMAND_PALETTE = False
+    COMMAND_PALETTE_BINDING = "ctrl+backslash"
 
     def __init__(
         self, session: Session, *, ui: UiSettings | None = None, run_session: bool = True
@@ -24,6 +28,15 @@ class RollwatchApp(App[None]):
         self.ui = ui or UiSettings()
         self._run_session = run_session
         self._screen: WatchScreen | None = None
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The watch screen's keys as commands, offered only where the key would work."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, WatchScreen):
+            for binding in screen.BINDINGS:
+                if isinstance(binding, Binding) and screen.check_action(binding.action, ()):
+                    action = getattr(screen, f"action_{binding.action}")
+                    yield SystemCommand(binding.description, binding.tooltip, action)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Role colours as theme variables, so a theme can recolour stable and canary."""
