@@ -227,6 +227,7 @@ class WatchScreen(Screen[None]):
             ("P", "promote fully: confirm, then skip every remaining step"),
             ("a", "abort: confirm, then send all traffic back to stable"),
             ("?", "this help"),
+            ("ctrl+\\", "command palette: every action by name"),
             ("q", "quit (the rollout goes on without you)"),
         ]
         notes = (
