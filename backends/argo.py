@@ -14,25 +14,21 @@ from typing import Any
 
 from backends import argo_phase as ap
 from backends.base import Capability, NotFound
-from backends.kube import (
-    MERGE_PATCH,
-    Obj,
-    SnapshotBackend,
-    Source,
+from backends.kube_backend import SnapshotBackend, check_expectation
+from backends.kube_client import MERGE_PATCH, Obj, resource_path, split_id
+from backends.kube_objects import (
     as_dict,
     as_list,
     change_from,
-    check_expectation,
     condition_events,
     kube_events,
     meta,
     parse_time,
-    resource_path,
     selector,
-    split_id,
     to_int,
     workload_revision,
 )
+from backends.kube_watch import Source
 from backends.model import Expectation, Role, Rollout, RolloutSummary
 from backends.registry import AdapterContext
 

@@ -13,7 +13,16 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from backends.kube import Obj, as_dict, as_list, condition_since, meta, owned_by, parse_time, to_int
+from backends.kube_client import Obj
+from backends.kube_objects import (
+    as_dict,
+    as_list,
+    condition_since,
+    meta,
+    owned_by,
+    parse_time,
+    to_int,
+)
 from backends.model import GateResult, GateSource, GateStatus, Pause, Phase, Step, StepKind
 
 HASH_LABEL = "rollouts-pod-template-hash"

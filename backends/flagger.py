@@ -19,26 +19,21 @@ import httpx
 
 from backends.base import BackendError, Capability, Conflict, Unreachable, Unsupported
 from backends.clock import Clock
-from backends.kube import (
+from backends.kube_backend import SnapshotBackend, check_expectation
+from backends.kube_client import KubeApi, KubeOptions, Obj, resource_path
+from backends.kube_objects import (
     DEFAULT_CHANGE_ANNOTATIONS,
-    KubeApi,
-    KubeOptions,
-    Obj,
-    SnapshotBackend,
-    Source,
     as_dict,
     as_list,
     change_from,
-    check_expectation,
     condition_events,
     kube_events,
-    list_and_watch,
     meta,
     parse_time,
-    resource_path,
     to_int,
     workload_revision,
 )
+from backends.kube_watch import Source, list_and_watch
 from backends.kubernetes import HASH_LABEL, new_replicaset, pod_hash
 from backends.model import (
     EventLevel,

@@ -14,28 +14,23 @@ from datetime import datetime
 from typing import Any
 
 from backends.base import Capability, Conflict, NotFound, Unsupported
-from backends.kube import (
-    JSON_PATCH,
-    STRATEGIC_MERGE_PATCH,
-    Obj,
-    SnapshotBackend,
-    Source,
+from backends.kube_backend import SnapshotBackend, check_expectation
+from backends.kube_client import JSON_PATCH, STRATEGIC_MERGE_PATCH, Obj, resource_path, split_id
+from backends.kube_objects import (
     as_dict,
     as_list,
     change_from,
-    check_expectation,
     condition_events,
     condition_since,
     kube_events,
     meta,
     owned_by,
     parse_time,
-    resource_path,
     selector,
-    split_id,
     to_int,
     workload_revision,
 )
+from backends.kube_watch import Source
 from backends.model import Expectation, Pause, Phase, Role, Rollout, RolloutSummary
 from backends.registry import AdapterContext
 

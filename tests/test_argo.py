@@ -12,7 +12,8 @@ import pytest
 from backends import argo
 from backends import argo_phase as ap
 from backends.base import BackendError, Capability, Conflict
-from backends.kube import DEFAULT_CHANGE_ANNOTATIONS, Obj, change_keys
+from backends.kube_client import Obj
+from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS, change_keys
 from backends.model import Expectation, GateSource, GateStatus, Phase, StepKind
 from backends.registry import AdapterContext
 from tests.kube_fake import FakeKube, options, replicaset, serving

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from backends import promql
-from backends.kube import KubeOptions
+from backends.kube_client import KubeOptions
 from backends.prometheus import PrometheusOptions
 from backends.registry import DEPLOY_GROUP, METRICS_GROUP, adapter_names
 from backends.sim_traffic import METRIC_KEYS

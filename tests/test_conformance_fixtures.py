@@ -30,7 +30,8 @@ import pytest
 
 from backends import argo, flagger
 from backends import argo_phase as ap
-from backends.kube import DEFAULT_CHANGE_ANNOTATIONS, Obj
+from backends.kube_client import Obj
+from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import GateStatus, Phase
 
 yaml = pytest.importorskip("yaml")

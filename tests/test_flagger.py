@@ -10,7 +10,8 @@ import pytest
 
 from backends import flagger
 from backends.base import Capability, Conflict, Unsupported
-from backends.kube import DEFAULT_CHANGE_ANNOTATIONS, Obj
+from backends.kube_client import Obj
+from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import EventLevel, Expectation, GateStatus, Phase, StepKind
 from backends.registry import AdapterContext
 from tests.kube_fake import FakeKube, FakeLoadTester, options, replicaset, serving

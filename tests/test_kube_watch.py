@@ -12,7 +12,8 @@ import pytest
 
 from backends import argo
 from backends.base import BackendError, DeployBackend, NotFound, Unauthorized, Unreachable
-from backends.kube import KubeOptions, Source, connect, error_for, list_and_watch, resource_path
+from backends.kube_client import KubeOptions, connect, error_for, resource_path
+from backends.kube_watch import Source, list_and_watch
 from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
 from tests.kube_fake import FakeKube, Recorded, options, serving
 from tests.test_argo import ID, replicasets, rollout

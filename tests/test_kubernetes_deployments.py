@@ -10,7 +10,8 @@ import pytest
 
 from backends import kubernetes as k8s
 from backends.base import Capability, Conflict, NotFound, Unsupported
-from backends.kube import DEFAULT_CHANGE_ANNOTATIONS, Obj
+from backends.kube_client import Obj
+from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import Expectation, Phase
 from backends.registry import AdapterContext
 from tests.kube_fake import FakeKube, options, replicaset, serving
