@@ -206,3 +206,15 @@ async def test_the_command_palette_offers_what_the_keys_do(clock: VirtualClock):
         await settle(pilot, clock)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Promote" not in titles and "Abort" not in titles and "Help" in titles
+
+
+async def test_the_threshold_line_follows_the_gate(clock: VirtualClock):
+    from tui.widgets.graph import MetricGraph
+
+    app, _ = demo_app(clock, "error-spike")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        row = next(r for r in app.screen.query(MetricRow) if r.window.spec.name == "error rate")
+        canary = row.query_one("#canary", MetricGraph)
+        assert row.gate is not None and row.gate.threshold == 1.0
+        assert canary._data.threshold == 1.0, "drawn as soon as the gate is known"

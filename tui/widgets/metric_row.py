@@ -57,6 +57,8 @@ class MetricRow(Horizontal):
         self.window = window
         self.gate: GateResult | None = None
         self.compact = False
+        self._drawn: tuple[tuple[float, float], list[float]] | None = None
+        """The x-range and markers of the last draw, to redraw when only the gate changed."""
 
     def compose(self) -> ComposeResult:
         yield MetricLabel(id="label")
@@ -67,6 +69,7 @@ class MetricRow(Horizontal):
         self._label()
 
     def update_window(self, x_range: tuple[float, float], markers: list[float]) -> None:
+        self._drawn = (x_range, markers)
         roles = self.window.roles
         series = {role: self.window.window(role).points for role in roles}
         y_range = _shared_range([p for points in series.values() for p in points], self.gate)
@@ -87,8 +90,13 @@ class MetricRow(Horizontal):
         self._label()
 
     def set_gate(self, gate: GateResult | None) -> None:
+        """Show the gate's badge; redraw the graphs when the line they draw for it moved."""
+        moved = (gate.threshold if gate else None) != (self.gate.threshold if self.gate else None)
         self.gate = gate
-        self._label()
+        if moved and self._drawn is not None:
+            self.update_window(*self._drawn)
+        else:
+            self._label()
 
     def set_compact(self, compact: bool) -> None:
         self.compact = compact
