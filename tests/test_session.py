@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -113,6 +114,36 @@ async def test_fetches_only_the_new_span(sim: Simulator, clock: VirtualClock):
     for name, start, end in store.spans:
         assert start == first[name][1] + timedelta(seconds=10), "starts after the last point"
         assert end == start, "one new sample, not the whole window again"
+    await stop(task)
+
+
+class LateStore(RecordingStore):
+    """Shows a sample only `lag` seconds after its time, as VictoriaMetrics does by default."""
+
+    lag = 30.0
+
+    async def query_range(
+        self, query: MetricQuery, start: datetime, end: datetime, step: timedelta
+    ) -> QueryResult:
+        result = await super().query_range(query, start, end, step)
+        shown = self.sim.clock.now().timestamp() - self.lag
+        series = {
+            role: one.model_copy(update={"points": [p for p in one.points if p.t <= shown]})
+            for role, one in result.series.items()
+        }
+        return result.model_copy(update={"series": series})
+
+
+async def test_a_store_that_answers_late_leaves_no_gaps(sim: Simulator, clock: VirtualClock):
+    """A step the store did not answer yet is asked for again, not skipped for good."""
+    store = LateStore(sim)
+    session = Session(sim, store, PRIMARY, SIM_METRICS, clock, window=timedelta(minutes=10))
+    task = await started(session, clock)
+    for _ in range(12):
+        await clock.advance(10)
+    times = [t for t, _ in session.windows["p99 latency"].window(Role.CANARY).points]
+    assert [b - a for a, b in itertools.pairwise(times)] == [10.0] * (len(times) - 1)
+    assert times[-1] == clock.now().timestamp() // 10 * 10 - store.lag
     await stop(task)
 
 

@@ -234,7 +234,12 @@ class Session:
         )
 
     async def refresh_metrics(self) -> bool:
-        """Fetch each metric's new span only; True when every query succeeded."""
+        """Fetch each metric's span since its newest sample; True when every query succeeded.
+
+        The span starts after the newest sample held, not after the last query's end: a store
+        may not answer the newest step yet (VictoriaMetrics leaves it out of a one-step range,
+        and by default holds back its last 30 s), and that step must be asked for again.
+        """
         if self.rollout is None:
             return False
         now = self.clock.now().timestamp()
@@ -244,11 +249,9 @@ class Session:
         for name, window in self.windows.items():
             step = window.spec.resolution.total_seconds()
             end = math.floor(now / step) * step
-            start = (
-                window.fetched_until + step
-                if window.fetched_until is not None
-                else end - window.span.total_seconds()
-            )
+            start = end - window.span.total_seconds()
+            if window.fetched_until is not None:
+                start = max(start, window.fetched_until + step)
             if start > end:
                 continue
             query = MetricQuery(
@@ -268,7 +271,11 @@ class Session:
                 errors[name] = str(error)
                 changed.add(name)
                 continue
-            window.fetched_until = end
+            newest = max(
+                (one.points[-1].t for one in result.series.values() if one.points), default=None
+            )
+            if newest is not None:
+                window.fetched_until = max(newest, window.fetched_until or newest)
             window.error = None
             window.warnings = list(result.warnings)
             window.missing = list(result.missing)

@@ -52,7 +52,7 @@ class MetricWindow:
     span: timedelta
     series: dict[Role, SeriesWindow] = field(default_factory=dict)
     fetched_until: float | None = None
-    """Unix time of the end of the last successful query: the next one starts after it."""
+    """Unix time of the newest sample fetched: the next query starts one step after it."""
     revisions: dict[Role, str | None] = field(default_factory=dict)
     missing: list[Role] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
