@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import select
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +20,7 @@ import pytest
 from backends.model import MetricQuery, QueryContext, QueryResult, Role
 from backends.prometheus import PrometheusBackend, PrometheusOptions
 from tests.servers import KINDS, Kind, ServerFactory
+from tests.sim_server import sim_serve_process
 
 pytest_plugins = ["tests.servers"]
 pytestmark = pytest.mark.servers
@@ -54,25 +51,9 @@ POINTS = 3
 
 @pytest.fixture(scope="module")
 def sim_serve() -> Iterator[str]:
-    """`rollwatch sim-serve` as a user starts it, on a free port it reports on its first line."""
-    command = [sys.executable, "-m", "tui", "sim-serve", "--port", "0", "--speed", "10"]
-    command += ["--scenario", "latency-regression"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    try:
-        ready, _, _ = select.select([proc.stdout], [], [], 20)
-        first = proc.stdout.readline() if ready else ""
-        if not first.startswith("simulating "):
-            proc.kill()
-            pytest.fail(f"sim-serve did not start: {first!r} {proc.communicate()[1]}")
-        yield first.split()[-1]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """One latency regression for every store: it exports the same numbers whoever scrapes."""
+    with sim_serve_process("latency-regression", speed=10) as url:
+        yield url
 
 
 def metric(name: str, template: str, *, split: bool = True) -> MetricQuery:
