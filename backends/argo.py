@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from backends import argo_analysis, argo_steps
 from backends import argo_phase as ap
 from backends.base import Capability, NotFound
 from backends.kube_backend import SnapshotBackend, check_expectation
@@ -51,8 +52,8 @@ def promote_patches(ro: Obj, *, full: bool) -> tuple[Obj | None, Obj | None, Obj
         return spec_patch, promote, {"spec": {"paused": False}, "status": {"promoteFull": True}}
     fallback: Obj = {"spec": {"paused": False}, "status": {"pauseConditions": None}}
     conditions = as_list(status.get("pauseConditions"))
-    _, index = ap.current_step(ro)
-    next_index = None if index is None else min(index + 1, len(ap.canary_steps(ro)))
+    _, index = argo_steps.current_step(ro)
+    next_index = None if index is None else min(index + 1, len(argo_steps.canary_steps(ro)))
     step_run = as_dict(as_dict(status.get("canary")).get("currentStepAnalysisRunStatus"))
     canary = ap.canary_strategy(ro) is not None and next_index is not None
     inconclusive = step_run.get("status") == "Inconclusive"
@@ -84,9 +85,9 @@ def to_rollout(
     stable_id, current = ap.stable_hash(ro), str(status.get("currentPodHash") or "")
     is_canary = ap.canary_strategy(ro) is not None
     if is_canary:
-        desired, actual = ap.set_weight(ro), ap.actual_weight(ro, canary_rs)
+        desired, actual = argo_steps.set_weight(ro), argo_steps.actual_weight(ro, canary_rs)
     else:
-        desired = actual = ap.bluegreen_weight(ro)
+        desired = actual = argo_steps.bluegreen_weight(ro)
     canary = None
     if current and current != stable_id:
         canary = workload_revision(canary_rs, current, Role.CANARY, actual, f"{name}-{current}")
@@ -107,8 +108,10 @@ def to_rollout(
         strategy="canary" if is_canary else "blue-green",
         phase=ap.to_phase(ro, cli_phase),
         message=message,
-        steps=ap.steps(ro),
-        current_step=to_int(step_index) if step_index is not None and ap.canary_steps(ro) else None,
+        steps=argo_steps.steps(ro),
+        current_step=(
+            to_int(step_index) if step_index is not None and argo_steps.canary_steps(ro) else None
+        ),
         desired_weight=desired,
         actual_weight=actual,
         stable=stable,
@@ -116,9 +119,9 @@ def to_rollout(
         change=change_from(
             keys, as_dict(template.get("metadata")).get("annotations"), md.get("annotations")
         ),
-        pause=ap.pause(ro, now),
+        pause=argo_steps.pause(ro, now),
         events=sorted(timeline, key=lambda event: event.time),
-        controller_gates=ap.analysis_gates(ro, runs),
+        controller_gates=argo_analysis.analysis_gates(ro, runs),
         started_at=parse_time(meta(canary_rs).get("creationTimestamp")) if canary_rs else None,
         updated_at=max(updates, default=None),
         version=str(md.get("resourceVersion") or "") or None,

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from backends import argo, flagger
+from backends import argo, argo_analysis, flagger
 from backends import argo_phase as ap
 from backends.kube_client import Obj
 from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
@@ -178,13 +178,13 @@ def test_get_rollout_agrees_with_the_cli(test):
 def test_analysis_run_column_agrees_with_the_cli():
     """The CLI's AnalysisRun STATUS column and counts, for the runs the rollouts own."""
     experiment = info_dir("experiment-analysis")
-    (gate,) = ap.analysis_gates(experiment["Rollout"][0], experiment["AnalysisRun"])
+    (gate,) = argo_analysis.analysis_gates(experiment["Rollout"][0], experiment["AnalysisRun"])
     assert (gate.classification, gate.status) == ("Inconclusive", GateStatus.MARGINAL)
     assert gate.samples == 8 and gate.explanation.startswith(
         "Inconclusive; 4 of failureLimit 5 failed"
     )
     aborted = info_dir("rollout-aborted")
-    (gate,) = ap.analysis_gates(aborted["Rollout"][0], aborted["AnalysisRun"])
+    (gate,) = argo_analysis.analysis_gates(aborted["Rollout"][0], aborted["AnalysisRun"])
     assert (gate.classification, gate.status, gate.samples) == ("Failed", GateStatus.FAIL, 1)
 
 
@@ -259,14 +259,18 @@ ARGO_CD_RUN = {
 def test_analysis_run_health_agrees_with_argo_cd(case):
     run = load(case["folder"] / case["inputPath"])
     status = run.get("status") or {}
-    assert ap.run_status(status.get("phase")) == ARGO_CD_RUN[case["healthStatus"]["status"]]
+    assert (
+        argo_analysis.run_status(status.get("phase")) == ARGO_CD_RUN[case["healthStatus"]["status"]]
+    )
     spec = run.get("spec") or {}
     metrics = spec.get("metrics") or (spec.get("analysisSpec") or {}).get("metrics") or []
-    gates = ap.run_gates(run)
+    gates = argo_analysis.run_gates(run)
     assert [g.metric for g in gates] == [m["name"] for m in metrics]
     results = {m["name"]: m.get("phase") for m in status.get("metricResults") or []}
     for gate in gates:
-        assert gate.status == ap.run_status(results.get(gate.metric) or status.get("phase"))
+        assert gate.status == argo_analysis.run_status(
+            results.get(gate.metric) or status.get("phase")
+        )
 
 
 ARGO_CD_CANARY = {
