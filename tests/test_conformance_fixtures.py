@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from backends import argo, argo_analysis, flagger
+from backends import argo, argo_analysis, flagger_canary
 from backends import argo_phase as ap
 from backends.kube_client import Obj
 from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
@@ -283,7 +283,7 @@ ARGO_CD_CANARY = {
 @pytest.mark.parametrize("case", health_cases("flagger.app/Canary"), ids=lambda c: c["inputPath"])
 def test_flagger_health_agrees_with_argo_cd(case):
     canary = load(case["folder"] / case["inputPath"])
-    r = flagger.to_rollout(canary, [], [], keys=DEFAULT_CHANGE_ANNOTATIONS, now=NOW)
+    r = flagger_canary.to_rollout(canary, [], [], keys=DEFAULT_CHANGE_ANNOTATIONS, now=NOW)
     health = case["healthStatus"]
     assert r.phase == ARGO_CD_CANARY[health["status"]]
     parts = health["message"].split(" --- ")
@@ -294,7 +294,7 @@ def test_flagger_health_agrees_with_argo_cd(case):
 
 def test_flagger_plan_from_the_istio_example():
     canary = load(FIXTURES / "flagger" / "istio-canary.yaml")
-    r = flagger.to_rollout(canary, [], [], keys=DEFAULT_CHANGE_ANNOTATIONS, now=NOW)
+    r = flagger_canary.to_rollout(canary, [], [], keys=DEFAULT_CHANGE_ANNOTATIONS, now=NOW)
     assert [s.weight for s in r.steps] == list(range(5, 55, 5))
     assert r.controller_gates[0].threshold == 10
     assert r.controller_gates[0].explanation.endswith(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from backends import flagger
+from backends import flagger, flagger_canary
 from backends.base import Capability, Conflict, Unsupported
 from backends.kube_client import Obj
 from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
@@ -147,7 +147,9 @@ def snapshot(obj: Obj, objects: list[Obj] | None = None):
     objects = workloads() if objects is None else objects
     deployments = [o for o in objects if o["kind"] == "Deployment"]
     rss = [o for o in objects if o["kind"] == "ReplicaSet"]
-    return flagger.to_rollout(obj, deployments, rss, keys=DEFAULT_CHANGE_ANNOTATIONS, now=NOW)
+    return flagger_canary.to_rollout(
+        obj, deployments, rss, keys=DEFAULT_CHANGE_ANNOTATIONS, now=NOW
+    )
 
 
 @pytest.mark.parametrize(
