@@ -38,7 +38,9 @@ def test_backends_never_import_textual_or_the_tui(path: Path):
     assert not imported_modules(path) & {"textual", "textual_plotext", "rich", "tui"}
 
 
-@pytest.mark.parametrize("module", ["tui/session.py", "tui/judge.py", "tui/stats.py"])
+@pytest.mark.parametrize(
+    "module", ["tui/session.py", "tui/judge.py", "tui/stats.py", "tui/sample_stats.py"]
+)
 def test_session_and_judge_stay_free_of_textual(module: str):
     path = ROOT / module
     if path.exists():

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from backends.model import GateStatus
-from tui import stats
+from tui import sample_stats, stats
 from tui.judge import MetricData, evaluate_gate
 from tui.specs import MetricSpec, RelativeGate
 
@@ -157,8 +157,8 @@ def classify(case: Classified) -> stats.Comparison:
     canary, stable = samples(SUITE + case.name)
     prepare = "replace" if case.nan_strategy == "replace" else "remove"
     return stats.compare_samples(
-        stats.prepare(canary, prepare, None),
-        stats.prepare(stable, prepare, None),
+        sample_stats.prepare(canary, prepare, None),
+        sample_stats.prepare(stable, prepare, None),
         confidence=case.confidence,
         direction=case.direction,
         allowed_decrease=case.allowed[0],
@@ -320,17 +320,17 @@ ST = "StatisticSuite:"
 def test_percentiles() -> None:
     data = cases()
     basic = data[ST + "Summary Statistics: Basic Percentile"]["arrays"]["testData"]
-    assert stats.percentile(basic, 5) == pytest.approx(0.175, abs=1e-4)
-    assert (stats.percentile(basic, 50), stats.percentile(basic, 100)) == (1.75, 3.5)
+    assert sample_stats.percentile(basic, 5) == pytest.approx(0.175, abs=1e-4)
+    assert (sample_stats.percentile(basic, 50), sample_stats.percentile(basic, 100)) == (1.75, 3.5)
     linear = data[ST + "Summary Statistics: Basic Percentile Estimate (Linear Interpolation)"]
-    assert stats.percentile(linear["arrays"]["testData"], 50) == 4.5
+    assert sample_stats.percentile(linear["arrays"]["testData"], 50) == 4.5
     nist = data[ST + "Summary Statistics: Percentile (NIST Data)"]["arrays"]["testData"]
-    assert stats.percentile(nist, 90) == pytest.approx(95.19568, abs=1e-9)
-    assert stats.percentile([1.0], 100) == 1.0
+    assert sample_stats.percentile(nist, 90) == pytest.approx(95.19568, abs=1e-9)
+    assert sample_stats.percentile([1.0], 100) == 1.0
     estimate = data[ST + "Summary Statistics: Percentile Estimate (Linear Interpolation)"]
     values = estimate["arrays"]["testData"]
-    assert stats.percentile(values, 25) == 0.0
-    assert stats.percentile(values, 75) == pytest.approx(0.0416, abs=1e-4)
+    assert sample_stats.percentile(values, 25) == 0.0
+    assert sample_stats.percentile(values, 75) == pytest.approx(0.0416, abs=1e-4)
 
 
 MEAN_RATIOS = {
@@ -345,7 +345,7 @@ MEAN_RATIOS = {
 @pytest.mark.parametrize("name", MEAN_RATIOS)
 def test_mean_ratio(name: str) -> None:
     canary, stable = samples(ST + name)
-    effect = stats.ratio(stats.mean(canary), stats.mean(stable))
+    effect = sample_stats.ratio(sample_stats.mean(canary), sample_stats.mean(stable))
     assert effect == pytest.approx(MEAN_RATIOS[name], nan_ok=True)
 
 
@@ -379,7 +379,7 @@ def test_outliers(name: str) -> None:
     """Kayenta's judge removes outliers with the IQR rule at reduced sensitivity, as rollwatch
     does; the suite's plain-IQR and k-sigma cases flag the same points under that rule."""
     values = cases()[name]["arrays"]["testData"]
-    flagged = [i for i, out in enumerate(stats.iqr_outliers(values, 1.5)) if out]
+    flagged = [i for i, out in enumerate(sample_stats.iqr_outliers(values, 1.5)) if out]
     assert flagged == OUTLIERS[name]
 
 

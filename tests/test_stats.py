@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sp
 
-from tui import stats
+from tui import sample_stats, stats
 
 SMALL_INTS = st.lists(st.integers(0, 6).map(float), min_size=1, max_size=9)
 FLOATS = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
@@ -190,32 +190,34 @@ def test_shift_interval_exact_on_tiny_values() -> None:
 @settings(max_examples=100, deadline=None)
 @given(values=st.lists(FLOATS, min_size=1, max_size=40), q=st.floats(0, 100, allow_nan=False))
 def test_percentile_is_linear_interpolation(values: list[float], q: float) -> None:
-    assert stats.percentile(values, q) == pytest.approx(float(np.percentile(values, q)), abs=1e-9)
+    assert sample_stats.percentile(values, q) == pytest.approx(
+        float(np.percentile(values, q)), abs=1e-9
+    )
 
 
 def test_percentile_keeps_infinity() -> None:
-    assert stats.percentile([1.0, math.inf, math.inf], 99) == math.inf
+    assert sample_stats.percentile([1.0, math.inf, math.inf], 99) == math.inf
 
 
 def test_iqr_outliers_never_cut_inside_the_1st_to_99th_percentile() -> None:
     values = [float(v) for v in range(1, 101)] + [1000.0]
-    flags = stats.iqr_outliers(values, 0.1)
+    flags = sample_stats.iqr_outliers(values, 0.1)
     assert flags[-1]
     assert not any(flags[1:-2])
 
 
 def test_prepare_replaces_or_removes_non_finite_values() -> None:
     raw = [1.0, math.nan, math.inf, 2.0]
-    assert stats.prepare(raw, "remove", None) == [1.0, 2.0]
-    assert stats.prepare(raw, "replace", None) == [1.0, 0.0, 0.0, 2.0]
-    assert stats.prepare([*[1.0] * 20, 50.0], "remove", 3.0) == [1.0] * 20
+    assert sample_stats.prepare(raw, "remove", None) == [1.0, 2.0]
+    assert sample_stats.prepare(raw, "replace", None) == [1.0, 0.0, 0.0, 2.0]
+    assert sample_stats.prepare([*[1.0] * 20, 50.0], "remove", 3.0) == [1.0] * 20
 
 
 def test_ratio_keeps_direction_for_negative_values() -> None:
-    assert stats.ratio(12.0, 10.0) == pytest.approx(1.2)
-    assert stats.ratio(-20.0, -10.0) == pytest.approx(0.0)
-    assert stats.ratio(-5.0, -10.0) == pytest.approx(1.5)
-    assert math.isnan(stats.ratio(1.0, 0.0))
+    assert sample_stats.ratio(12.0, 10.0) == pytest.approx(1.2)
+    assert sample_stats.ratio(-20.0, -10.0) == pytest.approx(0.0)
+    assert sample_stats.ratio(-5.0, -10.0) == pytest.approx(1.5)
+    assert math.isnan(sample_stats.ratio(1.0, 0.0))
 
 
 @pytest.mark.parametrize("n", [1, 7, 60, 4000, 250_000])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from backends.model import GateResult, GateStatus, Role
-from tui import stats
+from tui import sample_stats, stats
 from tui.format import duration
 from tui.specs import (
     CompareGate,
@@ -182,14 +182,14 @@ def _require(gate: GateSpec, *counts: int) -> int:
 
 def _aggregate(values: Sequence[float], how: str) -> float:
     if how == "mean":
-        return stats.mean(values)
+        return sample_stats.mean(values)
     if how == "max":
         return max(values)
     if how == "min":
         return min(values)
     if how == "last":
         return values[-1]
-    return stats.percentile(values, float(how[1:]))
+    return sample_stats.percentile(values, float(how[1:]))
 
 
 def _not_nan(values: Sequence[float]) -> list[float]:
@@ -243,7 +243,7 @@ def _relative_gate(gate: RelativeGate, metrics: Mapping[str, MetricData], now: f
     allowed = f"allowed {'+' if lower_better else '-'}{_fmt_number(gate.tolerance * 100)} %"
     text = (
         f"{gate.name}: canary {gate.aggregate} {_fmt_value(c, unit)}"
-        f" vs stable {_fmt_value(s, unit)} ({_fmt_change(stats.ratio(c, s))}, {allowed})"
+        f" vs stable {_fmt_value(s, unit)} ({_fmt_change(sample_stats.ratio(c, s))}, {allowed})"
         f" — {label}, n={len(canary)}/{len(stable)}"
     )
     return _result(gate, label, text, samples=n, threshold=bound)
@@ -291,8 +291,8 @@ def _compare_text(cmp: stats.Comparison, gate: CompareGate, direction: stats.Dir
 def _compare_gate(gate: CompareGate, metrics: Mapping[str, MetricData], now: float) -> GateResult:
     factor = gate.outlier_factor if gate.remove_outliers else None
     data, raw_canary, raw_stable = _both(gate, metrics, now)
-    canary = stats.prepare(raw_canary, gate.nan_strategy, factor)
-    stable = stats.prepare(raw_stable, gate.nan_strategy, factor)
+    canary = sample_stats.prepare(raw_canary, gate.nan_strategy, factor)
+    stable = sample_stats.prepare(raw_stable, gate.nan_strategy, factor)
     n = _require(gate, len(canary), len(stable))
     direction = gate.direction or ("increase" if data.spec.better == "lower" else "decrease")
     rule = gate.model_dump(include=RULE) | {"direction": direction}
@@ -304,8 +304,8 @@ def _compare_gate(gate: CompareGate, metrics: Mapping[str, MetricData], now: flo
         )
     unit = data.spec.unit
     head = (
-        f"{gate.name}: canary {_fmt_value(stats.mean(canary), unit)}"
-        f" vs stable {_fmt_value(stats.mean(stable), unit)}"
+        f"{gate.name}: canary {_fmt_value(sample_stats.mean(canary), unit)}"
+        f" vs stable {_fmt_value(sample_stats.mean(stable), unit)}"
     )
     if cmp.basis == "identical":
         return _result(gate, "Pass", f"{head} — Pass: identical samples, {sizes}", samples=n)

@@ -1,4 +1,4 @@
-"""Statistics behind the health gates: rank test, shift interval, outliers, rate test.
+"""Statistics behind the compare gate: rank test, shift interval, and Kayenta's classifier.
 
 Pure functions over plain floats with no third-party imports, so the judge runs wherever the
 TUI runs. Kayenta's judge (the reference for the compare gate) approximates in places: it finds
@@ -19,6 +19,8 @@ from functools import partial
 from statistics import NormalDist
 from typing import Literal
 
+from tui.sample_stats import mean, ratio
+
 Direction = Literal["increase", "decrease", "either"]
 Label = Literal["Pass", "High", "Low", "NoData"]
 
@@ -33,67 +35,6 @@ def normal_quantile(p: float) -> float:
 def normal_sf(z: float) -> float:
     """Upper tail via erfc: `1 - cdf` would round tiny p-values to zero."""
     return 0.5 * math.erfc(z / math.sqrt(2.0))
-
-
-def mean(values: Sequence[float]) -> float:
-    """Accurate mean that still answers (with inf or NaN) when values are not finite."""
-    if all(math.isfinite(v) for v in values):
-        return math.fsum(values) / len(values)
-    return sum(values) / len(values)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear interpolation between order statistics (R-7), as Kayenta and numpy do."""
-    ordered = sorted(values)
-    h = (len(ordered) - 1) * q / 100.0
-    low = math.floor(h)
-    high = min(low + 1, len(ordered) - 1)
-    if h == low or ordered[low] == ordered[high]:
-        return ordered[low]
-    return ordered[low] + (h - low) * (ordered[high] - ordered[low])
-
-
-def iqr_outliers(values: Sequence[float], factor: float) -> list[bool]:
-    """Kayenta's IQR detector with reduced sensitivity.
-
-    The fences never cut inside the 1st-99th percentile range, so a large, clean sample loses at
-    most its extreme percent instead of its natural tail.
-    """
-    if not values:
-        return []
-    q1, q3 = percentile(values, 25), percentile(values, 75)
-    spread = factor * (q3 - q1)
-    low = min(percentile(values, 1), q1 - spread)
-    high = max(percentile(values, 99), q3 + spread)
-    return [v < low or v > high for v in values]
-
-
-def prepare(
-    values: Sequence[float],
-    nan_strategy: Literal["remove", "replace"],
-    outlier_factor: float | None,
-) -> list[float]:
-    """Values ready for ranking: infinities count as NaN since a rank shift needs magnitudes."""
-    if nan_strategy == "replace":
-        ready = [v if math.isfinite(v) else 0.0 for v in values]
-    else:
-        ready = [v for v in values if math.isfinite(v)]
-    if outlier_factor is not None:
-        flags = iqr_outliers(ready, outlier_factor)
-        ready = [v for v, out in zip(ready, flags, strict=True) if not out]
-    return ready
-
-
-def ratio(canary: float, stable: float) -> float:
-    """Canary over stable as an effect size; NaN when stable is zero.
-
-    For a negative stable value the plain ratio points the wrong way (a drop from -10 to -20
-    gives 2.0), so it becomes the relative change `1 + (canary - stable) / |stable|`, which
-    equals the plain ratio whenever stable is positive.
-    """
-    if stable == 0:
-        return math.nan
-    return canary / stable if stable > 0 else 1.0 + (canary - stable) / abs(stable)
 
 
 @dataclass(frozen=True)
