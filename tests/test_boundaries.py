@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from backends.base import DeployBackend, MetricsBackend
 from backends.registry import (
     DEPLOY_GROUP,
     METRICS_GROUP,
@@ -17,7 +18,6 @@ from backends.registry import (
     adapter_names,
     load_factory,
 )
-from backends.base import DeployBackend, MetricsBackend
 
 ROOT = Path(__file__).resolve().parents[1]
 
