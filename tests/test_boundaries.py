@@ -39,7 +39,14 @@ def test_backends_never_import_textual_or_the_tui(path: Path):
 
 
 @pytest.mark.parametrize(
-    "module", ["tui/session.py", "tui/judge.py", "tui/stats.py", "tui/sample_stats.py"]
+    "module",
+    [
+        "tui/session.py",
+        "tui/judge.py",
+        "tui/stats.py",
+        "tui/sample_stats.py",
+        "tui/classification.py",
+    ],
 )
 def test_session_and_judge_stay_free_of_textual(module: str):
     path = ROOT / module

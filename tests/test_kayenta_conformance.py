@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from backends.model import GateStatus
-from tui import sample_stats, stats
+from tui import classification, sample_stats, stats
 from tui.judge import MetricData, evaluate_gate
 from tui.specs import MetricSpec, RelativeGate
 
@@ -60,7 +60,7 @@ class Classified:
 
     name: str
     kayenta: str
-    direction: stats.Direction = "either"
+    direction: classification.Direction = "either"
     allowed: tuple[float, float] = (1.0, 1.0)
     tolerance: float = 0.10
     confidence: float = 0.95

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from backends.model import GateResult, GateStatus, Role
-from tui import sample_stats, stats
+from tui import classification, sample_stats, stats
 from tui.format import duration
 from tui.specs import (
     CompareGate,
@@ -251,8 +251,8 @@ def _relative_gate(gate: RelativeGate, metrics: Mapping[str, MetricData], now: f
 
 def _verdict_text(
     label: str,
-    change: stats.Change,
-    direction: stats.Direction,
+    change: classification.Change,
+    direction: classification.Direction,
     effect: float,
     gate: CompareGate | RateGate,
 ) -> str:
@@ -271,7 +271,9 @@ def _verdict_text(
     return f"Pass: no clear change at {confidence} confidence"
 
 
-def _compare_text(cmp: stats.Comparison, gate: CompareGate, direction: stats.Direction) -> str:
+def _compare_text(
+    cmp: stats.Comparison, gate: CompareGate, direction: classification.Direction
+) -> str:
     """The effect, the verdict and, for tied samples, why the rank test decided."""
     allowed = {"High": gate.allowed_increase, "Low": gate.allowed_decrease}.get(cmp.label, 1.0)
     effect = _fmt_change(cmp.effect)

@@ -19,10 +19,8 @@ from functools import partial
 from statistics import NormalDist
 from typing import Literal
 
+from tui.classification import Change, Direction, Label, classify
 from tui.sample_stats import mean, ratio
-
-Direction = Literal["increase", "decrease", "either"]
-Label = Literal["Pass", "High", "Low", "NoData"]
 
 TIED_SHARE = 0.5
 """Share of one value in the pooled samples from which a shift estimate is meaningless."""
@@ -169,28 +167,6 @@ def order_statistics(
     raise AssertionError("the widest band holds every difference")
 
 
-Change = Literal["up", "down", "none"]
-
-
-def _label(
-    up: bool,
-    down: bool,
-    direction: Direction,
-    effect: float,
-    allowed_increase: float,
-    allowed_decrease: float,
-) -> Label:
-    """Kayenta's decision: a significant move that the direction fails and the effect reaches.
-
-    An effect of NaN (stable is zero) cannot be compared, so it does not veto.
-    """
-    if up and direction != "decrease" and not effect < allowed_increase:
-        return "High"
-    if down and direction != "increase" and not effect > allowed_decrease:
-        return "Low"
-    return "Pass"
-
-
 @dataclass(frozen=True)
 class Comparison:
     """How canary compares with stable, and the evidence for it.
@@ -242,12 +218,12 @@ def compare_samples(
         up = significant and test.higher_share > 0.5
         down = significant and test.higher_share < 0.5
         change: Change = "up" if up else "down" if down else "none"
-        label = _label(up, down, direction, effect, allowed_increase, allowed_decrease)
+        label = classify(up, down, direction, effect, allowed_increase, allowed_decrease)
         return Comparison(label, "tied", change, effect, test, shift, tied_value, tied_share)
     margin = tolerance * abs(shift.estimate)
     up, down = shift.lower > margin, shift.upper < -margin
     change = "up" if shift.lower > 0 else "down" if shift.upper < 0 else "none"
-    label = _label(up, down, direction, effect, allowed_increase, allowed_decrease)
+    label = classify(up, down, direction, effect, allowed_increase, allowed_decrease)
     return Comparison(label, "shift", change, effect, test, shift, tied_value, tied_share)
 
 
@@ -343,6 +319,6 @@ def compare_rates(
         effect = canary_events / canary_exposure / stable_rate
     else:
         effect = math.inf if canary_events > 0 else math.nan
-    label = _label(up, down, direction, effect, allowed_increase, allowed_decrease)
+    label = classify(up, down, direction, effect, allowed_increase, allowed_decrease)
     change: Change = "up" if up else "down" if down else "none"
     return RateComparison(label, change, effect, min(1.0, 2.0 * min(p_up, p_down)))
