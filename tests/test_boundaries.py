@@ -46,6 +46,7 @@ def test_backends_never_import_textual_or_the_tui(path: Path):
         "tui/stats.py",
         "tui/sample_stats.py",
         "tui/classification.py",
+        "tui/rate_test.py",
     ],
 )
 def test_session_and_judge_stay_free_of_textual(module: str):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from backends.model import GateResult, GateStatus, Role
-from tui import classification, sample_stats, stats
+from tui import classification, rate_test, sample_stats, stats
 from tui.format import duration
 from tui.specs import (
     CompareGate,
@@ -346,7 +346,7 @@ def _rate_gate(gate: RateGate, metrics: Mapping[str, MetricData], now: float) ->
         if total <= 0:
             span = duration(gate.window.total_seconds())
             raise _no_data(gate, f"no {role.value} {exposure} in the last {span}")
-    cmp = stats.compare_rates(ce, cx, se, sx, **gate.model_dump(include=RULE))
+    cmp = rate_test.compare_rates(ce, cx, se, sx, **gate.model_dump(include=RULE))
     text = (
         f"{gate.name}: canary {round(ce):,} {events} in {round(cx):,} {exposure}"
         f" ({_fmt_number(ce / cx * 100)} %) vs stable {round(se):,} in {round(sx):,}"
