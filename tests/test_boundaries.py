@@ -47,6 +47,7 @@ def test_backends_never_import_textual_or_the_tui(path: Path):
         "tui/sample_stats.py",
         "tui/classification.py",
         "tui/rate_test.py",
+        "tui/gate_data.py",
     ],
 )
 def test_session_and_judge_stay_free_of_textual(module: str):

@@ -15,6 +15,16 @@ from datetime import timedelta
 from backends.model import GateResult, GateStatus, Role
 from tui import classification, rate_test, sample_stats, stats
 from tui.format import duration
+from tui.gate_data import (
+    Held,
+    MetricData,
+    fetch,
+    fetch_both,
+    gate_result,
+    no_data,
+    pending,
+    require,
+)
 from tui.specs import (
     CompareGate,
     GateSpec,
@@ -25,29 +35,8 @@ from tui.specs import (
     ThresholdGate,
 )
 
-Window = Sequence[tuple[float, float]]
-
 RULE = {"confidence", "direction", "allowed_increase", "allowed_decrease"}
 """The gate fields that say what counts as a failing change, for compare and rate gates."""
-
-MIN_STALE = 60.0
-"""Seconds without a sample after which a series is stale, however fine its resolution."""
-
-
-@dataclass(frozen=True)
-class MetricData:
-    """What the session holds for one metric, values already scaled to display units.
-
-    Series are oldest first and may contain NaN or infinities, as stores send them.
-    `last_update` is the newest sample the session holds for the metric: it dates an empty
-    series, so a series that went quiet turns stale instead of waiting forever.
-    """
-
-    spec: MetricSpec
-    stable: Window
-    canary: Window
-    all: Window = ()
-    last_update: float | None = None
 
 
 @dataclass(frozen=True)
@@ -92,94 +81,6 @@ def _fmt_confidence(confidence: float) -> str:
     return f"{confidence * 100:g} %"
 
 
-class _Held(Exception):
-    """Raised with the result of a gate that cannot be judged on the data at hand."""
-
-    def __init__(self, result: GateResult) -> None:
-        super().__init__(result.explanation)
-        self.result = result
-
-
-def _result(
-    gate: GateSpec,
-    label: str | None,
-    explanation: str,
-    *,
-    status: GateStatus | None = None,
-    samples: int = 0,
-    threshold: float | None = None,
-) -> GateResult:
-    """A gate's result; the status follows the label unless given."""
-    if status is None:
-        status = GateStatus.PASS if label == "Pass" else GateStatus.FAIL
-    return GateResult(
-        name=gate.name,
-        status=status,
-        explanation=explanation,
-        metric=gate.numerator if isinstance(gate, RateGate) else gate.metric,
-        classification=label,
-        samples=samples,
-        samples_needed=gate.min_samples,
-        threshold=threshold,
-    )
-
-
-def _no_data(gate: GateSpec, reason: str) -> _Held:
-    """Missing data holds a gate at pending, or fails it when it must have data."""
-    must = isinstance(gate, CompareGate) and gate.must_have_data
-    status = GateStatus.FAIL if must else GateStatus.PENDING
-    text = f"{gate.name}: {reason} — {status.value}"
-    return _Held(_result(gate, "NoData", text, status=status))
-
-
-def _pending(gate: GateSpec, reason: str, samples: int = 0) -> _Held:
-    text = f"{gate.name}: {reason} — pending"
-    return _Held(_result(gate, None, text, status=GateStatus.PENDING, samples=samples))
-
-
-def _fetch(
-    gate: GateSpec, metrics: Mapping[str, MetricData], name: str, role: Role, now: float
-) -> tuple[MetricData, list[float]]:
-    """The metric and its values in the gate's window, `now - window < t <= now`.
-
-    Holds the gate when the metric is unknown, not split as needed, or stale: its newest sample
-    (or, for an empty series, the newest the session holds for the metric) is older than three
-    steps and at least a minute.
-    """
-    data = metrics.get(name)
-    what = f"{role.value} {name}" if isinstance(gate, RateGate) else role.value
-    if data is None:
-        raise _no_data(gate, f"no data for metric {name!r} yet")
-    if role is not Role.ALL and not data.spec.split:
-        raise _pending(gate, f"{name} is not split by revision")
-    series = {Role.CANARY: data.canary, Role.STABLE: data.stable, Role.ALL: data.all}[role]
-    newest = series[-1][0] if series else data.last_update
-    if newest is None:
-        raise _no_data(gate, f"no {what} data yet")
-    if now - newest > max(3.0 * data.spec.resolution.total_seconds(), MIN_STALE):
-        raise _no_data(gate, f"stale: no {what} data for {duration(now - newest)}")
-    start = now - gate.window.total_seconds()
-    return data, [v for t, v in series if start < t <= now]
-
-
-def _both(
-    gate: RelativeGate | CompareGate, metrics: Mapping[str, MetricData], now: float
-) -> tuple[MetricData, list[float], list[float]]:
-    """The metric with its canary and stable values in the window."""
-    data, canary = _fetch(gate, metrics, gate.metric, Role.CANARY, now)
-    return data, canary, _fetch(gate, metrics, gate.metric, Role.STABLE, now)[1]
-
-
-def _require(gate: GateSpec, *counts: int) -> int:
-    """The smallest sample count, holding the gate below min_samples or with no samples."""
-    have = min(counts)
-    if have == 0:
-        raise _no_data(gate, f"no samples in the last {duration(gate.window.total_seconds())}")
-    if have < gate.min_samples:
-        raise _pending(gate, f"{have} of {gate.min_samples} samples so far", samples=have)
-    return have
-
-
 def _aggregate(values: Sequence[float], how: str) -> float:
     if how == "mean":
         return sample_stats.mean(values)
@@ -202,9 +103,9 @@ def _threshold_gate(
 ) -> GateResult:
     known = metrics.get(gate.metric)
     role = Role.ALL if known is not None and not known.spec.split else Role.CANARY
-    data, raw = _fetch(gate, metrics, gate.metric, role, now)
+    data, raw = fetch(gate, metrics, gate.metric, role, now)
     values = _not_nan(raw)
-    n = _require(gate, len(values))
+    n = require(gate, len(values))
     value, unit = _aggregate(values, gate.aggregate), data.spec.unit
     label = "Pass"
     if gate.max is not None and not value <= gate.max:
@@ -222,18 +123,18 @@ def _threshold_gate(
     text = (
         f"{gate.name}: {who}{gate.aggregate} {_fmt_value(value, unit)} ({limits}) — {label}, n={n}"
     )
-    return _result(gate, label, text, samples=n, threshold=bound)
+    return gate_result(gate, label, text, samples=n, threshold=bound)
 
 
 def _relative_gate(gate: RelativeGate, metrics: Mapping[str, MetricData], now: float) -> GateResult:
-    data, raw_canary, raw_stable = _both(gate, metrics, now)
+    data, raw_canary, raw_stable = fetch_both(gate, metrics, now)
     canary, stable = _not_nan(raw_canary), _not_nan(raw_stable)
-    n = _require(gate, len(canary), len(stable))
+    n = require(gate, len(canary), len(stable))
     c, s = _aggregate(canary, gate.aggregate), _aggregate(stable, gate.aggregate)
     lower_better = data.spec.better == "lower"
     bound = s + gate.tolerance * abs(s) if lower_better else s - gate.tolerance * abs(s)
     if math.isnan(bound) or math.isnan(c):
-        raise _pending(gate, f"{gate.aggregate} is undefined (+Inf and -Inf in the window)", n)
+        raise pending(gate, f"{gate.aggregate} is undefined (+Inf and -Inf in the window)", n)
     label = "Pass"
     if lower_better and c > bound:
         label = "High"
@@ -246,7 +147,7 @@ def _relative_gate(gate: RelativeGate, metrics: Mapping[str, MetricData], now: f
         f" vs stable {_fmt_value(s, unit)} ({_fmt_change(sample_stats.ratio(c, s))}, {allowed})"
         f" — {label}, n={len(canary)}/{len(stable)}"
     )
-    return _result(gate, label, text, samples=n, threshold=bound)
+    return gate_result(gate, label, text, samples=n, threshold=bound)
 
 
 def _verdict_text(
@@ -292,26 +193,24 @@ def _compare_text(
 
 def _compare_gate(gate: CompareGate, metrics: Mapping[str, MetricData], now: float) -> GateResult:
     factor = gate.outlier_factor if gate.remove_outliers else None
-    data, raw_canary, raw_stable = _both(gate, metrics, now)
+    data, raw_canary, raw_stable = fetch_both(gate, metrics, now)
     canary = sample_stats.prepare(raw_canary, gate.nan_strategy, factor)
     stable = sample_stats.prepare(raw_stable, gate.nan_strategy, factor)
-    n = _require(gate, len(canary), len(stable))
+    n = require(gate, len(canary), len(stable))
     direction = gate.direction or ("increase" if data.spec.better == "lower" else "decrease")
     rule = gate.model_dump(include=RULE) | {"direction": direction}
     cmp = stats.compare_samples(canary, stable, **rule)
     sizes = f"n={len(canary)}/{len(stable)}"
     if cmp.basis == "too small":
-        raise _pending(
-            gate, f"{sizes} is too few to judge at {_fmt_confidence(gate.confidence)}", n
-        )
+        raise pending(gate, f"{sizes} is too few to judge at {_fmt_confidence(gate.confidence)}", n)
     unit = data.spec.unit
     head = (
         f"{gate.name}: canary {_fmt_value(sample_stats.mean(canary), unit)}"
         f" vs stable {_fmt_value(sample_stats.mean(stable), unit)}"
     )
     if cmp.basis == "identical":
-        return _result(gate, "Pass", f"{head} — Pass: identical samples, {sizes}", samples=n)
-    return _result(
+        return gate_result(gate, "Pass", f"{head} — Pass: identical samples, {sizes}", samples=n)
+    return gate_result(
         gate, cmp.label, f"{head} {_compare_text(cmp, gate, direction)}, {sizes}", samples=n
     )
 
@@ -326,7 +225,7 @@ def _counted(
     gate: RateGate, metrics: Mapping[str, MetricData], name: str, role: Role, now: float
 ) -> tuple[float, int]:
     """Events in the window from a per-second rate (rate times the step, summed), and samples."""
-    data, raw = _fetch(gate, metrics, name, role, now)
+    data, raw = fetch(gate, metrics, name, role, now)
     values = [v for v in raw if math.isfinite(v)]
     return math.fsum(values) * data.spec.resolution.total_seconds(), len(values)
 
@@ -337,7 +236,7 @@ def _rate_gate(gate: RateGate, metrics: Mapping[str, MetricData], now: float) ->
         for name in (gate.numerator, gate.denominator)
         for role in (Role.CANARY, Role.STABLE)
     )
-    n = _require(gate, nce, nse, ncx, nsx)
+    n = require(gate, nce, nse, ncx, nsx)
     events, exposure = (
         _count_noun(metrics[gate.numerator].spec),
         _count_noun(metrics[gate.denominator].spec),
@@ -345,7 +244,7 @@ def _rate_gate(gate: RateGate, metrics: Mapping[str, MetricData], now: float) ->
     for role, total in ((Role.CANARY, cx), (Role.STABLE, sx)):
         if total <= 0:
             span = duration(gate.window.total_seconds())
-            raise _no_data(gate, f"no {role.value} {exposure} in the last {span}")
+            raise no_data(gate, f"no {role.value} {exposure} in the last {span}")
     cmp = rate_test.compare_rates(ce, cx, se, sx, **gate.model_dump(include=RULE))
     text = (
         f"{gate.name}: canary {round(ce):,} {events} in {round(cx):,} {exposure}"
@@ -353,7 +252,7 @@ def _rate_gate(gate: RateGate, metrics: Mapping[str, MetricData], now: float) ->
         f" ({_fmt_number(se / sx * 100)} %)"
         f" — {_verdict_text(cmp.label, cmp.change, gate.direction, cmp.effect, gate)}"
     )
-    return _result(gate, cmp.label, text, samples=n)
+    return gate_result(gate, cmp.label, text, samples=n)
 
 
 def evaluate_gate(gate: GateSpec, metrics: Mapping[str, MetricData], now: float) -> GateResult:
@@ -366,7 +265,7 @@ def evaluate_gate(gate: GateSpec, metrics: Mapping[str, MetricData], now: float)
         if isinstance(gate, RelativeGate):
             return _relative_gate(gate, metrics, now)
         return _threshold_gate(gate, metrics, now)
-    except _Held as held:
+    except Held as held:
         return held.result
 
 
