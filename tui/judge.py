@@ -25,6 +25,7 @@ from tui.gate_data import (
     pending,
     require,
 )
+from tui.gate_text import fmt_change, fmt_confidence, fmt_number, fmt_value, verdict_text
 from tui.specs import (
     CompareGate,
     GateSpec,
@@ -48,37 +49,6 @@ class Judgement:
     score: float | None
     explanation: str
     bake_remaining: timedelta | None
-
-
-def _fmt_number(value: float) -> str:
-    """Three significant digits, thousands separators from 1,000 up: '412', '0.0123', '12,345'."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if abs(value) >= 999.5:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-def _fmt_value(value: float, unit: str) -> str:
-    return f"{_fmt_number(value)} {unit}" if unit else _fmt_number(value)
-
-
-def _fmt_change(ratio: float) -> str:
-    """A ratio as a signed percent change: 1.35 -> '+35 %', 0.995 -> '-0.5 %'.
-
-    A ratio without a finite value means the stable side is zero.
-    """
-    if not math.isfinite(ratio):
-        return "from 0"
-    pct = (ratio - 1.0) * 100.0
-    digits = f"{abs(pct):.0f}" if abs(pct) >= 10 else f"{abs(pct):.2g}"
-    return f"{'-' if pct < 0 else '+'}{digits} %"
-
-
-def _fmt_confidence(confidence: float) -> str:
-    return f"{confidence * 100:g} %"
 
 
 def _aggregate(values: Sequence[float], how: str) -> float:
@@ -115,13 +85,13 @@ def _threshold_gate(
     prefer_max = gate.max is not None and (gate.min is None or data.spec.better == "lower")
     bound = {"High": gate.max, "Low": gate.min}.get(label, gate.max if prefer_max else gate.min)
     limits = ", ".join(
-        f"{word} {_fmt_value(limit, unit)}"
+        f"{word} {fmt_value(limit, unit)}"
         for word, limit in (("min", gate.min), ("max", gate.max))
         if limit is not None
     )
     who = "canary " if role is Role.CANARY else ""
     text = (
-        f"{gate.name}: {who}{gate.aggregate} {_fmt_value(value, unit)} ({limits}) — {label}, n={n}"
+        f"{gate.name}: {who}{gate.aggregate} {fmt_value(value, unit)} ({limits}) — {label}, n={n}"
     )
     return gate_result(gate, label, text, samples=n, threshold=bound)
 
@@ -141,35 +111,13 @@ def _relative_gate(gate: RelativeGate, metrics: Mapping[str, MetricData], now: f
     elif not lower_better and c < bound:
         label = "Low"
     unit = data.spec.unit
-    allowed = f"allowed {'+' if lower_better else '-'}{_fmt_number(gate.tolerance * 100)} %"
+    allowed = f"allowed {'+' if lower_better else '-'}{fmt_number(gate.tolerance * 100)} %"
     text = (
-        f"{gate.name}: canary {gate.aggregate} {_fmt_value(c, unit)}"
-        f" vs stable {_fmt_value(s, unit)} ({_fmt_change(sample_stats.ratio(c, s))}, {allowed})"
+        f"{gate.name}: canary {gate.aggregate} {fmt_value(c, unit)}"
+        f" vs stable {fmt_value(s, unit)} ({fmt_change(sample_stats.ratio(c, s))}, {allowed})"
         f" — {label}, n={len(canary)}/{len(stable)}"
     )
     return gate_result(gate, label, text, samples=n, threshold=bound)
-
-
-def _verdict_text(
-    label: str,
-    change: classification.Change,
-    direction: classification.Direction,
-    effect: float,
-    gate: CompareGate | RateGate,
-) -> str:
-    """Why the label: High/Low with its confidence, or which rule let a move pass."""
-    confidence = _fmt_confidence(gate.confidence)
-    if label != "Pass":
-        return f"{label} at {confidence} confidence"
-    if change == "up" and direction == "decrease":
-        return "Pass: only a decrease fails"
-    if change == "down" and direction == "increase":
-        return "Pass: only an increase fails"
-    if change == "up" and effect < gate.allowed_increase:
-        return f"Pass: within allowed {_fmt_change(gate.allowed_increase)}"
-    if change == "down" and effect > gate.allowed_decrease:
-        return f"Pass: within allowed {_fmt_change(gate.allowed_decrease)}"
-    return f"Pass: no clear change at {confidence} confidence"
 
 
 def _compare_text(
@@ -177,17 +125,17 @@ def _compare_text(
 ) -> str:
     """The effect, the verdict and, for tied samples, why the rank test decided."""
     allowed = {"High": gate.allowed_increase, "Low": gate.allowed_decrease}.get(cmp.label, 1.0)
-    effect = _fmt_change(cmp.effect)
+    effect = fmt_change(cmp.effect)
     if allowed != 1.0:
-        effect += f", allowed {_fmt_change(allowed)}"
-    text = f"({effect}) — {_verdict_text(cmp.label, cmp.change, direction, cmp.effect, gate)}"
+        effect += f", allowed {fmt_change(allowed)}"
+    text = f"({effect}) — {verdict_text(cmp.label, cmp.change, direction, cmp.effect, gate)}"
     if cmp.basis != "tied" or cmp.test is None:
         return text
     share = f"{cmp.tied_share * 100:.0f} %"
     if cmp.tied_value == 0:
         what = f"zero-inflated, {share} zeros"
     else:
-        what = f"{share} of samples are {_fmt_number(cmp.tied_value)}"
+        what = f"{share} of samples are {fmt_number(cmp.tied_value)}"
     return f"{text} ({what}: no shift to estimate, rank test p={cmp.test.p_value:.2g})"
 
 
@@ -202,11 +150,11 @@ def _compare_gate(gate: CompareGate, metrics: Mapping[str, MetricData], now: flo
     cmp = stats.compare_samples(canary, stable, **rule)
     sizes = f"n={len(canary)}/{len(stable)}"
     if cmp.basis == "too small":
-        raise pending(gate, f"{sizes} is too few to judge at {_fmt_confidence(gate.confidence)}", n)
+        raise pending(gate, f"{sizes} is too few to judge at {fmt_confidence(gate.confidence)}", n)
     unit = data.spec.unit
     head = (
-        f"{gate.name}: canary {_fmt_value(sample_stats.mean(canary), unit)}"
-        f" vs stable {_fmt_value(sample_stats.mean(stable), unit)}"
+        f"{gate.name}: canary {fmt_value(sample_stats.mean(canary), unit)}"
+        f" vs stable {fmt_value(sample_stats.mean(stable), unit)}"
     )
     if cmp.basis == "identical":
         return gate_result(gate, "Pass", f"{head} — Pass: identical samples, {sizes}", samples=n)
@@ -248,9 +196,9 @@ def _rate_gate(gate: RateGate, metrics: Mapping[str, MetricData], now: float) ->
     cmp = rate_test.compare_rates(ce, cx, se, sx, **gate.model_dump(include=RULE))
     text = (
         f"{gate.name}: canary {round(ce):,} {events} in {round(cx):,} {exposure}"
-        f" ({_fmt_number(ce / cx * 100)} %) vs stable {round(se):,} in {round(sx):,}"
-        f" ({_fmt_number(se / sx * 100)} %)"
-        f" — {_verdict_text(cmp.label, cmp.change, gate.direction, cmp.effect, gate)}"
+        f" ({fmt_number(ce / cx * 100)} %) vs stable {round(se):,} in {round(sx):,}"
+        f" ({fmt_number(se / sx * 100)} %)"
+        f" — {verdict_text(cmp.label, cmp.change, gate.direction, cmp.effect, gate)}"
     )
     return gate_result(gate, cmp.label, text, samples=n)
 
