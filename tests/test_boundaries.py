@@ -49,6 +49,7 @@ def test_backends_never_import_textual_or_the_tui(path: Path):
         "tui/rate_test.py",
         "tui/gate_data.py",
         "tui/gate_text.py",
+        "tui/gate_kinds.py",
     ],
 )
 def test_session_and_judge_stay_free_of_textual(module: str):
