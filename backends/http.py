@@ -7,10 +7,8 @@ backoff, and an action must reach the deployer at most once per confirmation.
 
 from __future__ import annotations
 
-import os
 import ssl
-from collections.abc import AsyncIterator, Callable, Generator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 import httpx
@@ -26,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from backends import auth
 from backends.base import (
     BackendError,
     BadResponse,
@@ -83,50 +82,19 @@ class HttpDeployOptions(BaseModel):
     @field_validator("token_env")
     @classmethod
     def _check_env(cls, name: str | None) -> str | None:
-        if name is not None and not os.environ.get(name, "").strip():
-            raise ValueError(f"environment variable {name} is not set or empty")
-        return name
+        return auth.env_is_set(name)
 
     @model_validator(mode="after")
     def _check_combinations(self) -> HttpDeployOptions:
-        tokens = [n for n in ("token", "token_env", "token_file") if getattr(self, n) is not None]
-        if len(tokens) > 1:
-            raise ValueError(f"set only one of {', '.join(tokens)}")
+        auth.only_one(self, auth.TOKEN_OPTIONS)
         if self.ca_file and not self.verify:
             raise ValueError("ca_file is ignored when verify = false; drop one of them")
         return self
 
 
-class _BearerAuth(httpx.Auth):
-    """Reads the token per request, so a rotated token file keeps working."""
-
-    def __init__(self, token: Callable[[], str]) -> None:
-        self._token = token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token()}"
-        yield request
-
-
-def _read_token(path: Path) -> str:
-    try:
-        return path.read_text().strip()
-    except OSError as exc:
-        raise Unauthorized(f"cannot read the token in {path}", detail=exc.strerror) from exc
-
-
 def _auth(options: HttpDeployOptions) -> tuple[httpx.Auth | None, str]:
     """The request auth and a description of it that is safe to show."""
-    if options.token is not None:
-        token = options.token.get_secret_value()
-        return _BearerAuth(lambda: token), "bearer token"
-    if options.token_env is not None:
-        token = os.environ[options.token_env].strip()
-        return _BearerAuth(lambda: token), f"bearer token from ${options.token_env}"
-    if options.token_file is not None:
-        path = options.token_file
-        return _BearerAuth(lambda: _read_token(path)), f"bearer token from {path}"
-    return None, "no token"
+    return auth.bearer(options.token, options.token_env, options.token_file) or (None, "no token")
 
 
 def _ssl_context(options: HttpDeployOptions) -> ssl.SSLContext:
@@ -170,11 +138,11 @@ class HttpDeployBackend:
     def __init__(self, options: HttpDeployOptions, *, idle: float = WATCH_IDLE) -> None:
         """`idle` is injected so that tests see a silent watch die without waiting a minute."""
         self.options = options
-        auth, self._auth_description = _auth(options)
+        credentials, self._auth_description = _auth(options)
         self._idle = idle
         self._client = httpx.AsyncClient(
             base_url=options.url,
-            auth=auth,
+            auth=credentials,
             timeout=options.timeout,
             verify=_ssl_context(options),
             headers={"Accept": "application/json"},

@@ -13,10 +13,9 @@ import math
 import os
 import random
 import ssl
-from collections.abc import Awaitable, Callable, Generator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -31,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from backends import promql
+from backends import auth, promql
 from backends.base import BadResponse, NotFound, Unauthorized, Unreachable
 from backends.model import MetricQuery, MetricSeries, Point, QueryContext, QueryResult, Role
 from backends.registry import AdapterContext
@@ -84,20 +83,12 @@ class PrometheusOptions(BaseModel):
     @field_validator("token_env", "password_env")
     @classmethod
     def _check_env(cls, name: str | None) -> str | None:
-        if name is not None and not os.environ.get(name):
-            raise ValueError(f"environment variable {name} is not set or empty")
-        return name
+        return auth.env_is_set(name)
 
     @model_validator(mode="after")
     def _check_combinations(self) -> PrometheusOptions:
-        tokens = [n for n in ("token", "token_file", "token_env") if getattr(self, n) is not None]
-        passwords = [
-            n for n in ("password", "password_env", "password_file") if getattr(self, n) is not None
-        ]
-        if len(tokens) > 1:
-            raise ValueError(f"set only one of {', '.join(tokens)}")
-        if len(passwords) > 1:
-            raise ValueError(f"set only one of {', '.join(passwords)}")
+        tokens = auth.only_one(self, auth.TOKEN_OPTIONS)
+        passwords = auth.only_one(self, ("password", "password_env", "password_file"))
         if tokens and (passwords or self.username):
             raise ValueError(f"{tokens[0]} (bearer) and username (basic auth) exclude each other")
         if bool(passwords) != bool(self.username):
@@ -113,40 +104,16 @@ class PrometheusOptions(BaseModel):
         return self
 
 
-class _BearerAuth(httpx.Auth):
-    """Reads the token per request so a rotated token file (Kubernetes service account) works."""
-
-    def __init__(self, token: Callable[[], str]) -> None:
-        self._token = token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token()}"
-        yield request
-
-
-def _read_secret(path: Path) -> str:
-    try:
-        return path.read_text().strip()
-    except OSError as exc:
-        raise Unauthorized(f"cannot read the secret in {path}", detail=exc.strerror) from exc
-
-
 def _auth(options: PrometheusOptions) -> tuple[httpx.Auth | None, str]:
     """The request auth and a description of it that is safe to show."""
-    if options.token is not None:
-        token = options.token.get_secret_value()
-        return _BearerAuth(lambda: token), "bearer token"
-    if options.token_file is not None:
-        path = options.token_file
-        return _BearerAuth(lambda: _read_secret(path)), f"bearer token from {path}"
-    if options.token_env is not None:
-        token = os.environ[options.token_env]
-        return _BearerAuth(lambda: token), f"bearer token from ${options.token_env}"
+    bearer = auth.bearer(options.token, options.token_env, options.token_file)
+    if bearer is not None:
+        return bearer
     if options.username is not None:
         if options.password is not None:
             password = options.password.get_secret_value()
         elif options.password_file is not None:
-            password = _read_secret(options.password_file)
+            password = auth.read_secret(options.password_file)
         else:
             password = os.environ[str(options.password_env)]
         return httpx.BasicAuth(options.username, password), f"basic auth as {options.username}"
@@ -268,12 +235,12 @@ class PrometheusBackend:
     ) -> None:
         """`sleep` and `jitter` (a float in [0, 1)) are injected so tests see exact backoffs."""
         self.options = options
-        auth, self._auth_description = _auth(options)
+        credentials, self._auth_description = _auth(options)
         self._endpoint = f"{options.url}/api/v1/query_range"
         self._sleep = sleep
         self._jitter = jitter
         self._client = httpx.AsyncClient(
-            auth=auth,
+            auth=credentials,
             headers=options.headers,
             timeout=options.timeout,
             verify=_ssl_context(options),

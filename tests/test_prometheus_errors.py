@@ -217,6 +217,19 @@ async def test_token_file_is_read_per_request(stub_server: StubServer, tmp_path:
     await client.backend.aclose()
 
 
+async def test_a_token_from_the_environment_is_sent_without_its_newline(
+    stub_server: StubServer, monkeypatch: pytest.MonkeyPatch
+):
+    """A Kubernetes secret passed as an environment variable keeps its file's newline."""
+    stub_server.replies = [OK]
+    monkeypatch.setenv("ROLLWATCH_TEST_TOKEN", "t0k\n")
+    await Backend(stub_server, token_env="ROLLWATCH_TEST_TOKEN").query()
+    assert stub_server.requests[-1].headers["Authorization"] == "Bearer t0k"
+    monkeypatch.setenv("ROLLWATCH_TEST_TOKEN", " \n")
+    with pytest.raises(ValueError, match="ROLLWATCH_TEST_TOKEN is not set or empty"):
+        PrometheusOptions(url=stub_server.url, token_env="ROLLWATCH_TEST_TOKEN")
+
+
 async def test_warnings_and_infos_are_surfaced(stub_server: StubServer):
     stub_server.replies = [
         matrix(({}, [(1, "1")]), warnings=["partial response"], infos=["PromQL info: x"])
