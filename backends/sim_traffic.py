@@ -58,7 +58,7 @@ class Sample:
         raise KeyError(key)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _draws(seed: int, stream: str, k: int) -> tuple[float, float, float, float]:
     """Four random numbers for one sample, the same on every run for the same arguments."""
     rng = random.Random(f"{seed}|{stream}|{k}")
