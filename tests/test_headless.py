@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import io
 import json
 
@@ -78,3 +79,11 @@ async def test_status_includes_gates_and_verdict(clock):
     assert any(e.startswith("p99 latency: canary") and "High" in e for e in explanations)
     text = status_text(session)
     assert "verdict  score 0" in text and "p99 latency: canary" in text
+
+
+async def test_gates_are_printed_when_a_status_changes_not_on_every_poll(clock):
+    code, records = await run_wait(clock, "healthy")
+    gates = [r for r in records if r["type"] == "gates"]
+    views = [(r["verdict"], [(g["name"], g["status"]) for g in r["gates"]]) for r in gates]
+    assert all(a != b for a, b in itertools.pairwise(views)), "no repeated record"
+    assert code == EXIT_OK and len(gates) <= 6

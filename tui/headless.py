@@ -108,6 +108,7 @@ class Waiter:
         self.out = out
         self.done: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
         self._last_rollout: dict[str, Any] | None = None
+        self._last_statuses: tuple[object, ...] | None = None
 
     def __call__(self, update: Update) -> None:
         if isinstance(update, RolloutChanged):
@@ -134,9 +135,14 @@ class Waiter:
             self._finish(EXIT_FAILED, f"{rollout.service} {rollout.phase}: {rollout.message}")
 
     def _on_gates(self, judgement: Judgement) -> None:
-        lines = [f"verdict: {judgement.explanation}"]
-        lines.extend(f"  {g.status.value:<8} {g.explanation}" for g in judgement.gates)
-        self.emit(gates_record(judgement), "\n".join(lines))
+        """Print the gates when a status or the verdict changes, not every time a number moves."""
+        statuses = (judgement.status, tuple((g.name, g.status) for g in judgement.gates))
+        failed = [g for g in judgement.gates if g.status == GateStatus.FAIL]
+        if statuses != self._last_statuses or failed:
+            self._last_statuses = statuses
+            lines = [f"verdict: {judgement.explanation}"]
+            lines.extend(f"  {g.status.value:<8} {g.explanation}" for g in judgement.gates)
+            self.emit(gates_record(judgement), "\n".join(lines))
         failed = [g for g in judgement.gates if g.status == GateStatus.FAIL]
         if failed:
             self._finish(EXIT_FAILED, f"gate failed: {failed[0].explanation}")
