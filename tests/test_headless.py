@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import io
+import itertools
 import json
 
 import pytest
