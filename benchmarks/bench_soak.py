@@ -1,8 +1,8 @@
 """A 24-hour watch under the virtual clock: memory must stay flat, whatever the hour.
 
 Run with `pytest benchmarks/bench_soak.py --benchmark-only`; it polls 8,640 times (one per 10 s
-of simulated time) and compares the memory held after 12 hours (every bounded buffer full: windows, the last 200
-events) with the memory after 24.
+of simulated time) and compares the memory held after 12 hours (every bounded buffer full: the
+windows, the last 200 events) with the memory after 24.
 The simulator's own sample cache is left out of the count: it is bounded (8,192 samples) and
 belongs to the stand-in store, not to what a user runs against Prometheus.
 """
