@@ -19,6 +19,16 @@ from backends.base import Unauthorized
 TOKEN_OPTIONS = ("token", "token_env", "token_file")
 
 
+def base_url(url: str, *, credentials_hint: str) -> str:
+    """An http(s) base URL without credentials in it: they would end up in logs and errors."""
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"must be an http:// or https:// URL with a host, not {url!r}")
+    if parsed.userinfo:
+        raise ValueError(f"must not carry credentials; use {credentials_hint} instead")
+    return url.rstrip("/")
+
+
 def env_is_set(name: str | None) -> str | None:
     """Check an `*_env` option when the config loads, rather than fail on the first request."""
     if name is not None and not os.environ.get(name, "").strip():

@@ -72,12 +72,7 @@ class HttpDeployOptions(BaseModel):
     @field_validator("url")
     @classmethod
     def _check_url(cls, url: str) -> str:
-        parsed = httpx.URL(url)
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ValueError(f"must be an http:// or https:// URL with a host, not {url!r}")
-        if parsed.userinfo:
-            raise ValueError("must not carry credentials; use token_env or token_file instead")
-        return url.rstrip("/")
+        return auth.base_url(url, credentials_hint="token_env or token_file")
 
     @field_validator("token_env")
     @classmethod

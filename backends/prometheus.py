@@ -73,12 +73,7 @@ class PrometheusOptions(BaseModel):
     @field_validator("url")
     @classmethod
     def _check_url(cls, url: str) -> str:
-        parsed = httpx.URL(url)
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ValueError(f"must be an http:// or https:// URL with a host, not {url!r}")
-        if parsed.userinfo:
-            raise ValueError("must not carry credentials; use username and password_env instead")
-        return url.rstrip("/")
+        return auth.base_url(url, credentials_hint="username and password_env")
 
     @field_validator("token_env", "password_env")
     @classmethod
