@@ -37,6 +37,10 @@ class SystemClock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self.speed)
 
+    def wall(self, t: datetime) -> datetime:
+        """The wall-clock moment of simulated time `t`, for readers that keep real time."""
+        return self._start + (t - self._start) / self.speed
+
 
 class VirtualClock:
     """A clock that moves only when told to: `advance` wakes every sleeper whose time came."""

@@ -12,7 +12,8 @@ import asyncio
 import hmac
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
 import uvicorn
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -23,6 +24,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from backends.base import BackendError, Conflict, NotFound
+from backends.clock import SystemClock
 from backends.http_api import (
     EVENT_STREAM,
     KEEPALIVE,
@@ -42,6 +44,7 @@ GRACE = 2.0
 
 _SUMMARIES = TypeAdapter(list[RolloutSummary])
 _Body = TypeVar("_Body", bound=BaseModel)
+M = TypeVar("M", bound=BaseModel)
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -85,6 +88,28 @@ async def _body(request: Request, model: type[_Body]) -> _Body:
         ) from None
 
 
+def _walled(model: M, wall: Callable[[datetime], datetime] | None) -> M:
+    """The model with every moment in wall-clock time.
+
+    A sped-up simulator dates its rollouts in simulated time, which runs ahead of the clock of
+    whoever reads the API (and of the store that scrapes /metrics); mapped back, elapsed times,
+    bakes and step marks agree with the metrics.
+    """
+    if wall is None:
+        return model
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return wall(value)
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return type(model).model_validate(walk(model.model_dump()))
+
+
 def _sse(rollout: Rollout) -> str:
     """One server-sent event; JSON keeps newlines escaped, so `data:` stays on one line."""
     return f"event: rollout\nid: {rollout.version or ''}\ndata: {rollout.model_dump_json()}\n\n"
@@ -97,6 +122,8 @@ class SimulatorApi:
         self, sim: Simulator, *, token: str | None = None, keepalive: float = KEEPALIVE
     ) -> None:
         self.sim = sim
+        clock = sim.clock
+        self._wall = clock.wall if isinstance(clock, SystemClock) and clock.speed != 1 else None
         self._token = token.encode() if token else None
         self._keepalive = keepalive
         self._exposition = Exposition(sim)
@@ -186,24 +213,26 @@ class SimulatorApi:
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def _list(self, _: Request) -> Response:
-        rollouts = await self.sim.list_rollouts()
+        rollouts = [_walled(r, self._wall) for r in await self.sim.list_rollouts()]
         return Response(_SUMMARIES.dump_json(rollouts), media_type="application/json")
 
     async def _get(self, request: Request) -> Response:
-        rollout = await self.sim.get_rollout(request.path_params["id"])
+        rollout = _walled(await self.sim.get_rollout(request.path_params["id"]), self._wall)
         return _json(rollout, headers={"ETag": f'"{rollout.version}"'})
 
     async def _promote(self, request: Request) -> Response:
         body = await _body(request, PromoteRequest)
         rollout_id = request.path_params["id"]
-        return _json(await self.sim.promote(rollout_id, expect=body.expect, full=body.full))
+        rollout = await self.sim.promote(rollout_id, expect=body.expect, full=body.full)
+        return _json(_walled(rollout, self._wall))
 
     async def _abort(self, request: Request) -> Response:
         body = await _body(request, AbortRequest)
-        return _json(await self.sim.abort(request.path_params["id"], expect=body.expect))
+        rollout = await self.sim.abort(request.path_params["id"], expect=body.expect)
+        return _json(_walled(rollout, self._wall))
 
     async def _retry(self, request: Request) -> Response:
-        return _json(await self.sim.retry(request.path_params["id"]))
+        return _json(_walled(await self.sim.retry(request.path_params["id"]), self._wall))
 
     async def _watch(self, request: Request) -> Response:
         rollout_id = request.path_params["id"]
@@ -237,7 +266,7 @@ class SimulatorApi:
                     continue
                 if rollout is None:
                     return
-                yield _sse(rollout)
+                yield _sse(_walled(rollout, self._wall))
         finally:
             self._streams.discard(queue)
             reader.cancel()

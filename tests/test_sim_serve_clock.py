@@ -1,0 +1,43 @@
+"""sim-serve at --speed N dates its rollouts in wall-clock time, as its /metrics are."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from backends.clock import SystemClock
+from backends.http_server import SimulatorApi
+from backends.simulator import Simulator, SimulatorOptions
+
+START = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
+
+
+def test_simulated_time_maps_back_to_the_wall_clock():
+    clock = SystemClock(speed=10, start=START)
+    assert clock.wall(START + timedelta(minutes=10)) == START + timedelta(minutes=1)
+    assert clock.wall(START - timedelta(minutes=5)) == START - timedelta(seconds=30)
+
+
+async def test_the_api_dates_a_sped_up_rollout_in_wall_clock_time():
+    sim = Simulator(SystemClock(speed=10, start=START), SimulatorOptions())
+    api = SimulatorApi(sim)
+    transport = httpx.ASGITransport(app=api.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
+        rollout = (await client.get("/api/v1/rollouts/shop/checkout-api")).json()
+        listed = (await client.get("/api/v1/rollouts")).json()
+    started = datetime.fromisoformat(rollout["started_at"])
+    assert abs(started - (START - timedelta(seconds=30))) < timedelta(seconds=1), started
+    assert datetime.fromisoformat(listed[0]["started_at"]) == started
+    since = datetime.fromisoformat(rollout["pause"]["since"])
+    assert abs(since - (START - timedelta(seconds=25.5))) < timedelta(seconds=1), since
+
+
+async def test_at_real_speed_nothing_is_mapped():
+    sim = Simulator(SystemClock(speed=1, start=START), SimulatorOptions())
+    api = SimulatorApi(sim)
+    transport = httpx.ASGITransport(app=api.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
+        rollout = (await client.get("/api/v1/rollouts/shop/checkout-api")).json()
+    started = datetime.fromisoformat(rollout["started_at"])
+    assert abs(started - (START - timedelta(minutes=5))) < timedelta(seconds=1)
