@@ -154,9 +154,8 @@ def _run(args: argparse.Namespace) -> int:
         return sim_serve.run(args)
     if args.command == "demo":
         return commands.demo(args)
-    if args.command == "watch":
-        return commands.watch(args)
     handler = {
+        "watch": commands.watch,
         "list": commands.list_rollouts,
         "status": commands.status,
         "wait": commands.wait,

@@ -71,14 +71,16 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def watch(args: argparse.Namespace) -> int:
-    import asyncio
-
+async def watch(args: argparse.Namespace) -> int:
+    """The watch screen on a configured rollout, in the loop its backends' clients belong to."""
     from tui.app import RollwatchApp
 
     wired = wiring(args)
-    rid = asyncio.run(rollout_id(args, wired))
-    RollwatchApp(wired.session(rid, read_only=args.read_only), ui=wired.config.ui).run()
+    try:
+        session = wired.session(await rollout_id(args, wired), read_only=args.read_only)
+        await RollwatchApp(session, ui=wired.config.ui).run_async()
+    finally:
+        await wired.aclose()
     return 0
 
 
