@@ -486,7 +486,7 @@ def test_critical_failure_fails_at_once() -> None:
 def test_pending_without_failures_is_pending() -> None:
     result = verdict(pending=["cpu"])
     assert (result.status, result.score) == (GateStatus.PENDING, 100.0)
-    assert result.explanation == "score 100 (2 of 2 gates pass; 1 pending) — pending"
+    assert result.explanation == "score 100 (2 of 2 judged gates pass; 1 pending) — pending"
 
 
 def test_all_pending_has_no_score() -> None:

@@ -76,7 +76,8 @@ def _verdict(
     failed = [_failure(r) for _, r in judged if r.status is GateStatus.FAIL]
     if pending and (status is GateStatus.PASS or not failed):
         status = GateStatus.PENDING
-    parts = [f"{len(passed)} of {len(judged)} gates pass", *failed]
+    counted = "judged gates" if pending else "gates"
+    parts = [f"{len(passed)} of {len(judged)} {counted} pass", *failed]
     if pending:
         parts.append(f"{len(pending)} pending")
     return status, score, f"score {score:.0f} ({'; '.join(parts)}) — {status.value}"
