@@ -25,7 +25,6 @@ from backends.kube_objects import (
     kube_events,
     meta,
     parse_time,
-    selector,
     to_int,
     workload_revision,
 )
@@ -147,13 +146,9 @@ class ArgoRolloutsBackend(SnapshotBackend):
 
     def sources(self, primary: Obj) -> dict[str, Source]:
         namespace = str(meta(primary).get("namespace") or self._api.namespace)
-        labels = as_dict(as_dict(as_dict(primary.get("spec")).get("selector")).get("matchLabels"))
         found = {
             "primary": self.primary_source(primary),
-            "replicasets": Source(
-                resource_path("apps/v1", "replicasets", namespace),
-                {"labelSelector": selector(labels) or ap.HASH_LABEL},
-            ),
+            "replicasets": self.replicaset_source(primary, ap.HASH_LABEL),
             "runs": Source(resource_path(GROUP_VERSION, "analysisruns", namespace)),
         }
         return self.with_events(primary, found)

@@ -9,7 +9,7 @@ from typing import Any, Self
 from backends.base import Conflict, NotFound
 from backends.clock import Clock
 from backends.kube_client import KubeApi, KubeOptions, Obj, connect, resource_path, split_id
-from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS, change_keys, meta
+from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS, as_dict, change_keys, meta, selector
 from backends.kube_watch import Source, WatchEvent, watch_sources
 from backends.model import Expectation, Rollout
 
@@ -118,6 +118,15 @@ class SnapshotBackend:
         md = meta(primary)
         path = self.primary_path(str(md.get("namespace") or self._api.namespace))
         return Source(path, {"fieldSelector": f"metadata.name={md.get('name')}"})
+
+    def replicaset_source(self, primary: Obj, hash_label: str) -> Source:
+        """The ReplicaSets the primary's selector picks: its revisions, stable and canary."""
+        namespace = str(meta(primary).get("namespace") or self._api.namespace)
+        labels = as_dict(as_dict(as_dict(primary.get("spec")).get("selector")).get("matchLabels"))
+        return Source(
+            resource_path("apps/v1", "replicasets", namespace),
+            {"labelSelector": selector(labels) or hash_label},
+        )
 
     async def aclose(self) -> None:
         await self._api.aclose()

@@ -26,7 +26,6 @@ from backends.kube_objects import (
     meta,
     owned_by,
     parse_time,
-    selector,
     to_int,
     workload_revision,
 )
@@ -217,14 +216,9 @@ class DeploymentBackend(SnapshotBackend):
         return resource_path("apps/v1", "deployments", namespace, name, sub)
 
     def sources(self, primary: Obj) -> dict[str, Source]:
-        namespace = str(meta(primary).get("namespace") or self._api.namespace)
-        labels = as_dict(as_dict(as_dict(primary.get("spec")).get("selector")).get("matchLabels"))
         found = {
             "primary": self.primary_source(primary),
-            "replicasets": Source(
-                resource_path("apps/v1", "replicasets", namespace),
-                {"labelSelector": selector(labels) or HASH_LABEL},
-            ),
+            "replicasets": self.replicaset_source(primary, HASH_LABEL),
         }
         return self.with_events(primary, found)
 
