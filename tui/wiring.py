@@ -87,6 +87,12 @@ def _build(config: Config, table: str, group: str, context: AdapterContext) -> A
         return factory(dict(adapter.options), context)
     except UnknownAdapter as error:
         raise ConfigError(str(error), source=source, field=f"{table}.kind") from None
+    except ImportError as error:
+        raise ConfigError(
+            f"the {adapter.kind} adapter cannot load: {error} (is its package installed?)",
+            source=source,
+            field=f"{table}.kind",
+        ) from None
     except ValidationError as error:
         first = error.errors()[0]
         option = ".".join(str(part) for part in first["loc"]) or adapter.kind
