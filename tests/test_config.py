@@ -12,7 +12,7 @@ import pytest
 
 from backends import promql
 from backends.kube_client import KubeOptions
-from backends.prometheus import PrometheusOptions
+from backends.prometheus_options import PrometheusOptions
 from backends.registry import DEPLOY_GROUP, METRICS_GROUP, adapter_names
 from backends.sim_traffic import METRIC_KEYS
 from backends.simulator import SimulatorOptions
