@@ -42,6 +42,7 @@ def test_backends_never_import_textual_or_the_tui(path: Path):
     "module",
     [
         "tui/session.py",
+        "tui/decisions.py",
         "tui/judge.py",
         "tui/stats.py",
         "tui/sample_stats.py",

@@ -22,8 +22,9 @@ from backends.model import (
 )
 from backends.simulator import Simulator, SimulatorOptions
 from tui.config import demo_config
+from tui.decisions import Action, Refused
 from tui.demo import demo_session
-from tui.session import Action, Refused, Session
+from tui.session import Session
 from tui.updates import GatesChanged, LinkChanged, MetricsChanged, RolloutChanged, Update
 
 PRIMARY = "shop/checkout-api"

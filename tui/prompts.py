@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backends.model import Rollout
 from tui import format
-from tui.session import Action
+from tui.decisions import Action
 
 
 def describe(action: Action, rollout: Rollout) -> str:

@@ -8,26 +8,30 @@ headless commands run exactly the logic the screen shows. Every outside failure 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import math
 import random
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
-from backends.base import BackendError, Capability, DeployBackend, MetricsBackend, Unsupported
+from backends.base import BackendError, DeployBackend, MetricsBackend
 from backends.clock import Clock
 from backends.model import (
     EventLevel,
-    Expectation,
     GateStatus,
     MetricQuery,
     QueryContext,
     Role,
     Rollout,
     RolloutEvent,
+)
+from tui.decisions import (
+    Action,
+    Confirmation,
+    Decisions,
+    Refused,
+    issue,
+    override_event,
 )
 from tui.judge import Judgement, MetricData, judge
 from tui.specs import GateSpec, JudgeSpec, MetricSpec
@@ -44,37 +48,6 @@ from tui.windows import MetricWindow
 EVENTS_KEPT = 200
 BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
-
-
-class Action(StrEnum):
-    PROMOTE = "promote"
-    PROMOTE_FULL = "promote_full"
-    ABORT = "abort"
-
-
-class Refused(Exception):
-    """The session will not do what was asked; the message says why, in the user's terms."""
-
-
-_tokens = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    """One explicit yes from the user: what they saw, what they agreed to, once.
-
-    `overrides` names what was not healthy when the prompt opened (failing or pending gates,
-    bake time left); promoting over them needs the service's name typed as `typed`.
-    """
-
-    action: Action
-    expect: Expectation
-    token: int
-    overrides: tuple[str, ...] = ()
-    typed: str | None = None
-
-    def with_typed(self, typed: str) -> Confirmation:
-        return Confirmation(self.action, self.expect, self.token, self.overrides, typed)
 
 
 class Session:
@@ -113,8 +86,7 @@ class Session:
         self._subscribers: list[Callable[[Update], None]] = []
         self._seen_events: set[tuple[datetime, str]] = set()
         self._warned: set[tuple[str, str]] = set()
-        self._used: set[int] = set()
-        self._acting = asyncio.Lock()
+        self._decisions = Decisions()
         self._first_rollout = asyncio.Event()
         self._jitter = random.Random(rollout_id)
 
@@ -359,46 +331,20 @@ class Session:
         if self.rollout is None:
             raise Refused("the rollout has not been read yet")
         overrides = self.unhealthy() if action != Action.ABORT else ()
-        return Confirmation(action, Expectation.of(self.rollout), next(_tokens), overrides)
+        return issue(action, self.rollout, overrides)
 
     async def execute(self, confirmation: Confirmation) -> Rollout:
         """Carry out one confirmation, at most once, and never on a stale picture."""
-        if self.read_only:
-            raise Refused("read-only mode: promote and abort are disabled")
-        if confirmation.token in self._used:
-            raise Refused("this confirmation was already used")
-        if self.links["deploy"] is not None:
-            raise Refused(f"the rollout's state is stale ({self.links['deploy']}); wait for it")
-        promoting = confirmation.action != Action.ABORT
-        if promoting and self.links["metrics"] is not None:
-            raise Refused(f"the metrics are stale ({self.links['metrics']}); wait for them")
-        if promoting and confirmation.overrides and confirmation.typed != self.rollout_service:
-            raise Refused(
-                f"{', '.join(confirmation.overrides)} not passing: type "
-                f"{self.rollout_service!r} to promote anyway"
-            )
-        needed = {
-            Action.PROMOTE: Capability.PROMOTE,
-            Action.PROMOTE_FULL: Capability.PROMOTE_FULL,
-            Action.ABORT: Capability.ABORT,
-        }[confirmation.action]
-        if needed not in self.deploy.capabilities:
-            raise Unsupported(f"this deploy backend cannot {confirmation.action.replace('_', ' ')}")
-        async with self._acting:
-            if confirmation.token in self._used:
-                raise Refused("this confirmation was already used")
-            self._used.add(confirmation.token)
-            if promoting and confirmation.overrides:
-                self._add_events(
-                    [
-                        RolloutEvent(
-                            time=self.clock.now(),
-                            message=f"override: promoted over {', '.join(confirmation.overrides)}",
-                            level=EventLevel.ACTION,
-                            actor=self.actor,
-                        )
-                    ]
-                )
+        self._decisions.check(
+            confirmation,
+            read_only=self.read_only,
+            links=self.links,
+            service=self.rollout_service,
+            capabilities=self.deploy.capabilities,
+        )
+        async with self._decisions.spending(confirmation):
+            if confirmation.overriding:
+                self._add_events([override_event(confirmation, self.clock.now(), self.actor)])
             if confirmation.action == Action.ABORT:
                 rollout = await self.deploy.abort(self.rollout_id, expect=confirmation.expect)
             else:

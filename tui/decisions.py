@@ -1,0 +1,118 @@
+"""The user's decisions: what they confirmed, and the checks before the session acts on it.
+
+Kept apart from following and polling so that every reason to refuse an action sits in one
+place, in the order the user meets them, and so that a confirmation is spent at most once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from backends.base import Capability, Unsupported
+from backends.model import EventLevel, Expectation, Rollout, RolloutEvent
+
+
+class Action(StrEnum):
+    PROMOTE = "promote"
+    PROMOTE_FULL = "promote_full"
+    ABORT = "abort"
+
+
+class Refused(Exception):
+    """The session will not do what was asked; the message says why, in the user's terms."""
+
+
+_tokens = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """One explicit yes from the user: what they saw, what they agreed to, once.
+
+    `overrides` names what was not healthy when the prompt opened (failing or pending gates,
+    bake time left); promoting over them needs the service's name typed as `typed`.
+    """
+
+    action: Action
+    expect: Expectation
+    token: int
+    overrides: tuple[str, ...] = ()
+    typed: str | None = None
+
+    def with_typed(self, typed: str) -> Confirmation:
+        return Confirmation(self.action, self.expect, self.token, self.overrides, typed)
+
+    @property
+    def overriding(self) -> bool:
+        """A promotion over something unhealthy: it needs the typed name and is logged."""
+        return self.action != Action.ABORT and bool(self.overrides)
+
+
+def issue(action: Action, rollout: Rollout, overrides: tuple[str, ...]) -> Confirmation:
+    """A confirmation with a fresh token, fixed to the rollout as the user sees it now."""
+    return Confirmation(action, Expectation.of(rollout), next(_tokens), overrides)
+
+
+class Decisions:
+    """Which confirmations were spent, and the lock that lets one action run at a time."""
+
+    def __init__(self) -> None:
+        self._used: set[int] = set()
+        self._acting = asyncio.Lock()
+
+    def check(
+        self,
+        confirmation: Confirmation,
+        *,
+        read_only: bool,
+        links: Mapping[str, str | None],
+        service: str,
+        capabilities: frozenset[Capability],
+    ) -> None:
+        """Refuse what must not be done now, before anything waits for the lock."""
+        if read_only:
+            raise Refused("read-only mode: promote and abort are disabled")
+        if confirmation.token in self._used:
+            raise Refused("this confirmation was already used")
+        if links["deploy"] is not None:
+            raise Refused(f"the rollout's state is stale ({links['deploy']}); wait for it")
+        promoting = confirmation.action != Action.ABORT
+        if promoting and links["metrics"] is not None:
+            raise Refused(f"the metrics are stale ({links['metrics']}); wait for them")
+        if confirmation.overriding and confirmation.typed != service:
+            raise Refused(
+                f"{', '.join(confirmation.overrides)} not passing: type "
+                f"{service!r} to promote anyway"
+            )
+        needed = {
+            Action.PROMOTE: Capability.PROMOTE,
+            Action.PROMOTE_FULL: Capability.PROMOTE_FULL,
+            Action.ABORT: Capability.ABORT,
+        }[confirmation.action]
+        if needed not in capabilities:
+            raise Unsupported(f"this deploy backend cannot {confirmation.action.replace('_', ' ')}")
+
+    @asynccontextmanager
+    async def spending(self, confirmation: Confirmation) -> AsyncIterator[None]:
+        """Hold the lock and spend the token; checked again, as a racing prompt may have won."""
+        async with self._acting:
+            if confirmation.token in self._used:
+                raise Refused("this confirmation was already used")
+            self._used.add(confirmation.token)
+            yield
+
+
+def override_event(confirmation: Confirmation, now: datetime, actor: str) -> RolloutEvent:
+    """The log line that says who promoted over what was not healthy."""
+    return RolloutEvent(
+        time=now,
+        message=f"override: promoted over {', '.join(confirmation.overrides)}",
+        level=EventLevel.ACTION,
+        actor=actor,
+    )
