@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError
 
 from backends import promql
-from backends.base import BadResponse, NotFound, Unauthorized, Unreachable
-from backends.model import MetricQuery, MetricSeries, Point, QueryContext, QueryResult, Role
+from backends.base import BadResponse, Unreachable
+from backends.model import MetricQuery, MetricSeries, QueryContext, QueryResult, Role
 from backends.prometheus_options import PrometheusOptions, request_auth, ssl_context
+from backends.prometheus_parse import Answer, collapse, error_text, parse_answer, split_by_revision
 from backends.registry import AdapterContext
 
 log = logging.getLogger(__name__)
@@ -34,46 +32,8 @@ MAX_POINTS = 11_000
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 10.0
 _RETRY_STATUSES = frozenset({429})
-_SNIPPET = 300
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-class _Series(BaseModel):
-    metric: dict[str, str] = Field(default_factory=dict)
-    values: list[tuple[float, str]] = Field(default_factory=list)
-    histograms: list[Any] | None = None
-
-
-class _Data(BaseModel):
-    resultType: str
-    result: list[_Series]
-
-
-class _Envelope(BaseModel):
-    status: Literal["success", "error"]
-    data: Any = None
-    errorType: str | None = None
-    error: str | None = None
-    warnings: list[str] = Field(default_factory=list)
-    infos: list[str] = Field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """One query's series and the store's own warnings."""
-
-    series: list[_Series]
-    warnings: list[str]
-
-
-def _labels(metric: dict[str, str]) -> str:
-    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(metric.items())) + "}"
-
-
-def _snippet(response: httpx.Response) -> str:
-    text = " ".join(response.text.split())
-    return text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else "")
 
 
 def _timestamp(moment: datetime) -> float:
@@ -81,37 +41,6 @@ def _timestamp(moment: datetime) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
-
-
-_SPECIAL = {"NaN": math.nan, "+Inf": math.inf, "-Inf": -math.inf, "Inf": math.inf}
-
-
-def _points(series: _Series) -> list[Point]:
-    """Samples as floats: the API sends values as strings so that NaN and ±Inf survive JSON."""
-    points = []
-    for t, raw in series.values:
-        try:
-            value = _SPECIAL[raw] if raw in _SPECIAL else float(raw)
-        except ValueError:
-            raise BadResponse(
-                "the store sent a sample value that is not a number", detail=repr(raw)
-            ) from None
-        points.append(Point(t=t, v=value))
-    return points
-
-
-def _mean(values: Sequence[float]) -> float:
-    """NaN samples (an idle pod's 0/0) are left out unless every series is NaN there."""
-    numbers = [v for v in values if not math.isnan(v)]
-    return sum(numbers) / len(numbers) if numbers else math.nan
-
-
-def _merge(series: list[_Series]) -> list[Point]:
-    by_time: dict[float, list[float]] = {}
-    for one in series:
-        for point in _points(one):
-            by_time.setdefault(point.t, []).append(point.v)
-    return [Point(t=t, v=_mean(values)) for t, values in sorted(by_time.items())]
 
 
 def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
@@ -202,7 +131,7 @@ class PrometheusBackend:
         if not answer.series:
             warnings.append(f"no series for {query.name} (query: {rendered})")
             return QueryResult(warnings=warnings, missing=[Role.ALL])
-        points = self._collapse(answer.series, query.name, None, warnings)
+        points = collapse(answer.series, query.name, None, warnings)
         return QueryResult(
             series={Role.ALL: MetricSeries(role=Role.ALL, points=points)}, warnings=warnings
         )
@@ -248,7 +177,7 @@ class PrometheusBackend:
             queries = dict.fromkeys(values, rendered)
             answer = await self._run(query.name, rendered, form)
             warnings.extend(answer.warnings)
-            found = self._split(
+            found = split_by_revision(
                 answer.series,
                 label,
                 {r: v["revision"] for r, v in values.items()},
@@ -279,62 +208,20 @@ class PrometheusBackend:
                     f"(query: {queries[role]})"
                 )
                 continue
-            points = self._collapse(found[role], f"{role} revision {revision}", label, warnings)
+            points = collapse(found[role], f"{role} revision {revision}", label, warnings)
             series[role] = MetricSeries(role=role, revision=revision, points=points)
         return QueryResult(series=series, warnings=list(dict.fromkeys(warnings)), missing=missing)
 
-    @staticmethod
-    def _split(
-        result: list[_Series],
-        label: str,
-        revisions: dict[Role, str],
-        name: str,
-        warnings: list[str],
-    ) -> dict[Role, list[_Series]]:
-        found: dict[Role, list[_Series]] = {role: [] for role in revisions}
-        for series in result:
-            value = series.metric.get(label)
-            roles = [role for role, revision in revisions.items() if revision == value]
-            if value is None:
-                warnings.append(
-                    f"{name}: series {_labels(series.metric)} has no label {label!r} to tell the "
-                    f"revisions apart; keep it in the query, e.g. sum by ({label}) (...)"
-                )
-            elif not roles:
-                warnings.append(f"{name}: ignored series of another revision, {value!r}")
-            for role in roles:
-                found[role].append(series)
-        return found
-
-    @staticmethod
-    def _collapse(
-        series: list[_Series], what: str, label: str | None, warnings: list[str]
-    ) -> list[Point]:
-        """One series per role: several (a template without `sum by`) are averaged, and said so.
-
-        The mean compares like with like when the canary runs on fewer pods than stable, where a
-        sum would make the bigger side look worse; the template decides by aggregating itself.
-        """
-        for one in series:
-            if one.histograms and not one.values:
-                warnings.append(
-                    f"{what}: series {_labels(one.metric)} holds native histograms, which cannot "
-                    "be drawn; wrap the query in histogram_quantile() or histogram_count()"
-                )
-        if len(series) == 1:
-            return _points(series[0])
-        shown = ", ".join(_labels(one.metric) for one in series[:3])
-        more = f" and {len(series) - 3} more" if len(series) > 3 else ""
-        by = f"sum by ({label}) or avg by ({label})" if label else "sum() or avg()"
-        warnings.append(
-            f"{len(series)} series for {what} ({shown}{more}); averaged them per timestamp — "
-            f"aggregate in the query ({by}) to choose how"
-        )
-        return _merge(series)
-
-    async def _run(self, name: str, rendered: str, form: dict[str, str]) -> _Answer:
+    async def _run(self, name: str, rendered: str, form: dict[str, str]) -> Answer:
         response = await self._post({"query": rendered, **form})
-        return self._parse(response, name, rendered)
+        return parse_answer(
+            response,
+            name,
+            rendered,
+            url=self.options.url,
+            endpoint=self._endpoint,
+            auth_description=self._auth_description,
+        )
 
     def _backoff(self, retry: int) -> float:
         """Exponential with equal jitter: never below half the step, so retries stay spaced."""
@@ -365,61 +252,12 @@ class PrometheusBackend:
                 problem = f"{type(exc).__name__}: {exc}"
                 continue
             if response.status_code >= 500 or response.status_code in _RETRY_STATUSES:
-                problem = f"HTTP {response.status_code}: {self._error_text(response)}"
+                problem = f"HTTP {response.status_code}: {error_text(response)}"
                 continue
             return response
         raise Unreachable(
             f"{self.options.url} did not answer after {attempts} attempt(s)", detail=problem
         )
-
-    @staticmethod
-    def _error_text(response: httpx.Response) -> str:
-        """The store's `errorType: error` when the body is its JSON envelope, else the body."""
-        try:
-            envelope = _Envelope.model_validate_json(response.content)
-        except ValidationError:
-            return _snippet(response)
-        return f"{envelope.errorType}: {envelope.error}"
-
-    def _parse(self, response: httpx.Response, name: str, rendered: str) -> _Answer:
-        code = response.status_code
-        if code in (401, 403):
-            raise Unauthorized(
-                f"{self.options.url} refused the request (HTTP {code}, {self._auth_description})",
-                detail=_snippet(response) or None,
-            )
-        if code == 404:
-            raise NotFound(
-                f"no query API at {self._endpoint} (HTTP 404); url should be the base URL, "
-                "without /api/v1",
-                detail=_snippet(response) or None,
-            )
-        rejected = f"the store rejected the query for {name!r}: {rendered}"
-        try:
-            envelope = _Envelope.model_validate_json(response.content)
-        except ValidationError:
-            raise BadResponse(
-                f"{rejected} (HTTP {code}, not the API's JSON)"
-                if code >= 300
-                else f"the answer to {name!r} is not the API's JSON (HTTP {code})",
-                detail=_snippet(response),
-            ) from None
-        if envelope.status == "error" or code >= 300:
-            raise BadResponse(rejected, detail=f"{envelope.errorType}: {envelope.error}")
-        try:
-            data = _Data.model_validate(envelope.data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in ("data", *first["loc"]))
-            raise BadResponse(
-                f"the answer to {name!r} holds no readable result",
-                detail=f"{where}: {first['msg']}",
-            ) from None
-        if data.resultType != "matrix":
-            raise BadResponse(
-                f"the answer to {name!r} is a {data.resultType}, not a range (matrix)"
-            )
-        return _Answer(series=data.result, warnings=[*envelope.warnings, *envelope.infos])
 
 
 def _values(ctx: QueryContext, workload: str, role: Role, revision: str | None) -> dict[str, str]:
