@@ -43,6 +43,7 @@ def test_backends_never_import_textual_or_the_tui(path: Path):
     [
         "tui/session.py",
         "tui/decisions.py",
+        "tui/fetching.py",
         "tui/judge.py",
         "tui/stats.py",
         "tui/sample_stats.py",

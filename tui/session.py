@@ -8,7 +8,6 @@ headless commands run exactly the logic the screen shows. Every outside failure 
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -19,7 +18,6 @@ from backends.clock import Clock
 from backends.model import (
     EventLevel,
     GateStatus,
-    MetricQuery,
     QueryContext,
     Role,
     Rollout,
@@ -33,6 +31,7 @@ from tui.decisions import (
     issue,
     override_event,
 )
+from tui.fetching import Fetcher, summarise
 from tui.judge import Judgement, MetricData, judge
 from tui.specs import GateSpec, JudgeSpec, MetricSpec
 from tui.updates import (
@@ -85,7 +84,7 @@ class Session:
         self.links: dict[str, str | None] = {"deploy": None, "metrics": None}
         self._subscribers: list[Callable[[Update], None]] = []
         self._seen_events: set[tuple[datetime, str]] = set()
-        self._warned: set[tuple[str, str]] = set()
+        self._fetcher = Fetcher(clock, self._add_events)
         self._decisions = Decisions()
         self._first_rollout = asyncio.Event()
         self._jitter = random.Random(rollout_id)
@@ -206,77 +205,19 @@ class Session:
         )
 
     async def refresh_metrics(self) -> bool:
-        """Fetch each metric's span since its newest sample; True when every query succeeded.
-
-        The span starts after the newest sample held, not after the last query's end: a store
-        may not answer the newest step yet (VictoriaMetrics leaves it out of a one-step range,
-        and by default holds back its last 30 s), and that step must be asked for again.
-        """
+        """Fetch each metric's span since its newest sample; True when every query succeeded."""
         if self.rollout is None:
             return False
         now = self.clock.now().timestamp()
-        context = self.context()
-        changed: set[str] = set()
-        errors: dict[str, str] = {}
-        for name, window in self.windows.items():
-            step = window.spec.resolution.total_seconds()
-            end = math.floor(now / step) * step
-            start = end - window.span.total_seconds()
-            if window.fetched_until is not None:
-                start = max(start, window.fetched_until + step)
-            if start > end:
-                continue
-            query = MetricQuery(
-                name=name,
-                template=window.spec.query,
-                context=context,
-                split=window.spec.split,
-                revision_label=window.spec.revision_label,
-                resolution=window.spec.resolution,
-            )
-            try:
-                result = await self.metrics.query_range(
-                    query, _utc(start), _utc(end), window.spec.resolution
-                )
-            except BackendError as error:
-                window.error = str(error)
-                errors[name] = str(error)
-                changed.add(name)
-                continue
-            newest = max(
-                (one.points[-1].t for one in result.series.values() if one.points), default=None
-            )
-            if newest is not None:
-                window.fetched_until = max(newest, window.fetched_until or newest)
-            window.error = None
-            window.warnings = list(result.warnings)
-            window.missing = list(result.missing)
-            self._warn(name, result.warnings)
-            for role, series in result.series.items():
-                window.revisions[role] = series.revision
-                if window.window(role).extend(series.points, window.spec.scale):
-                    changed.add(name)
-        if errors:
-            self._link("metrics", _summarise(errors, len(self.windows)), self._backoff(1))
+        fetched = await self._fetcher.fetch(self.windows, self.metrics, self.context(), now)
+        if fetched.errors:
+            self._link("metrics", summarise(fetched.errors, len(self.windows)), self._backoff(1))
         else:
             self._link("metrics", None)
-        if changed:
-            self._publish(MetricsChanged(frozenset(changed)))
+        if fetched.changed:
+            self._publish(MetricsChanged(frozenset(fetched.changed)))
         self.evaluate(now)
-        return not errors
-
-    def _warn(self, metric: str, warnings: Sequence[str]) -> None:
-        """A store's warning (no series for a revision, a raised step) is logged once."""
-        new = [w for w in warnings if (metric, w) not in self._warned]
-        self._warned.update((metric, w) for w in new)
-        self._add_events(
-            [
-                RolloutEvent(
-                    time=self.clock.now(), message=f"{metric}: {w}", level=EventLevel.WARNING
-                )
-                for w in new
-            ]
-        )
+        return not fetched.errors
 
     def evaluate(self, now: float) -> Judgement | None:
         """Judge the windows as they are; publish and log only what changed."""
@@ -303,7 +244,7 @@ class Session:
             self._add_events(
                 [
                     RolloutEvent(
-                        time=_utc(now),
+                        time=datetime.fromtimestamp(now, UTC),
                         message=f"gate {before[g.name].status} → {g.status}: {g.explanation}",
                         level=EventLevel.GATE,
                     )
@@ -361,14 +302,6 @@ class Session:
         return self.rollout.service if self.rollout else ""
 
 
-def _summarise(errors: dict[str, str], total: int) -> str:
-    """One line for the banner: a store that is down fails every query the same way."""
-    distinct = set(errors.values())
-    if len(distinct) == 1:
-        return f"{distinct.pop()} ({len(errors)} of {total} queries)"
-    return "; ".join(f"{name}: {error}" for name, error in errors.items())
-
-
 def _gate_view(judgement: Judgement) -> tuple[object, ...]:
     gates = tuple((g.name, g.status, g.explanation) for g in judgement.gates)
     return gates, judgement.status, judgement.explanation
@@ -376,7 +309,3 @@ def _gate_view(judgement: Judgement) -> tuple[object, ...]:
 
 def _revisions(rollout: Rollout) -> tuple[str, str | None]:
     return rollout.stable.id, rollout.canary.id if rollout.canary else None
-
-
-def _utc(t: float) -> datetime:
-    return datetime.fromtimestamp(t, UTC)
