@@ -145,8 +145,6 @@ class SimRollout:
             self._event(
                 now, "promoted fully: skipping the remaining steps", EventLevel.ACTION, actor
             )
-            self.step = len(self.steps) - 1
-            self.step_entered = now
             self._set_weight(now, 100.0)
             self._finish(now)
         else:

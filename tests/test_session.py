@@ -220,6 +220,9 @@ async def test_store_failure_is_shown_and_recovered(sim: Simulator, clock: Virtu
     errors = [u for u in updates if isinstance(u, LinkChanged) and u.source == "metrics"]
     assert errors and "store down" in (errors[-1].error or "") and errors[-1].retry_in
     assert session.windows["p99 latency"].error is not None
+    await clock.advance(20)
+    logged = [e for e in session.events if e.message.startswith("metrics: ")]
+    assert len(logged) == 1, "one outage, one event, however many retries"
     store.fail = False
     await clock.advance(120)
     assert session.links["metrics"] is None

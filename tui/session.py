@@ -148,11 +148,13 @@ class Session:
         return base * (0.5 + self._jitter.random() / 2)
 
     def _link(self, source: str, error: str | None, retry_in: float | None = None) -> None:
-        if self.links.get(source) == error and error is None:
+        """Publish every failed attempt (the retry time moves); log a failure once, not per retry."""
+        before = self.links.get(source)
+        if before == error and error is None:
             return
         self.links[source] = error
         self._publish(LinkChanged(source, error, retry_in))
-        if error is not None:
+        if error is not None and error != before:
             self._add_events(
                 [
                     RolloutEvent(
