@@ -1,13 +1,16 @@
-"""Shared fixtures: a virtual clock and the simulated world on it."""
+"""Shared fixtures: a virtual clock, the simulated world on it, and the fake Kubernetes API."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from backends.clock import VirtualClock
 from backends.simulator import Simulator, SimulatorOptions
+from tests.kube_fake import FakeKube, serving
 
 START = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 """Every test's world begins at the same instant, so screenshots and numbers repeat."""
@@ -21,3 +24,10 @@ def clock() -> VirtualClock:
 @pytest.fixture
 def sim(clock: VirtualClock) -> Simulator:
     return Simulator(clock, SimulatorOptions(scenario="healthy", seed=7, actor="tester"))
+
+
+@pytest.fixture
+async def fake(tmp_path: Path) -> AsyncIterator[FakeKube]:
+    """The fake Kubernetes API on loopback, its kubeconfig in `tmp_path`."""
+    async with serving(tmp_path) as server:
+        yield server

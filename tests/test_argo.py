@@ -16,7 +16,7 @@ from backends.kube_client import Obj
 from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS, change_keys
 from backends.model import Expectation, GateSource, GateStatus, Phase, StepKind
 from backends.registry import AdapterContext
-from tests.kube_fake import FakeKube, options, replicaset, serving
+from tests.kube_fake import FakeKube, options, replicaset
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 STEPS = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {"duration": "10m"}}]
@@ -388,12 +388,6 @@ def test_change_annotation_keys_are_configurable():
 
 
 # -- against the fake API server ----------------------------------------------------------------
-
-
-@pytest.fixture
-async def fake(tmp_path: Path):
-    async with serving(tmp_path) as server:
-        yield server
 
 
 @pytest.fixture

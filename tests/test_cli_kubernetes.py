@@ -11,9 +11,6 @@ import contextlib
 import io
 from pathlib import Path
 
-import pytest
-
-from tests.kube_fake import serving
 from tests.test_argo import rollout
 from tui.cli import main
 
@@ -46,12 +43,6 @@ async def run_cli(*args: str) -> tuple[int, str, str]:
 
     code = await asyncio.to_thread(call)
     return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-async def fake(tmp_path: Path):
-    async with serving(tmp_path) as server:
-        yield server
 
 
 async def test_list_reads_the_namespace_given(fake, tmp_path: Path):

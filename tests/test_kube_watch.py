@@ -15,7 +15,7 @@ from backends.base import BackendError, DeployBackend, NotFound, Unauthorized, U
 from backends.kube_client import KubeOptions, connect, error_for, resource_path
 from backends.kube_watch import Source, list_and_watch
 from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
-from tests.kube_fake import FakeKube, Recorded, options, serving
+from tests.kube_fake import FakeKube, Recorded, options
 from tests.test_argo import ID, replicasets, rollout
 
 ROLLOUTS = resource_path("argoproj.io/v1alpha1", "rollouts", "shop")
@@ -33,12 +33,6 @@ class RecordingClock:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def fake(tmp_path: Path):
-    async with serving(tmp_path) as server:
-        yield server
 
 
 @pytest.fixture

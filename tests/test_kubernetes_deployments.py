@@ -14,7 +14,7 @@ from backends.kube_client import Obj
 from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import Expectation, Phase
 from backends.registry import AdapterContext
-from tests.kube_fake import FakeKube, options, replicaset, serving
+from tests.kube_fake import FakeKube, options, replicaset
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ID = "shop/api"
@@ -205,12 +205,6 @@ def test_undo_patch_is_kubectls_json_patch():
 
 
 # -- against the fake API server ----------------------------------------------------------------
-
-
-@pytest.fixture
-async def fake(tmp_path: Path):
-    async with serving(tmp_path) as server:
-        yield server
 
 
 @pytest.fixture
