@@ -375,3 +375,32 @@ async def test_step_changes_are_kept_for_the_dependency_graphs(sim: Simulator, c
     await session.execute(session.confirmation(Action.PROMOTE))
     assert list(session.step_changes)[-1] == clock.now().timestamp()
     await stop(task)
+
+
+async def test_a_series_that_lags_is_asked_for_again(sim: Simulator, clock: VirtualClock):
+    class LaggingCanary(RecordingStore):
+        """Leaves the canary's newest sample out once, as a store still ingesting it would."""
+
+        lagged = False
+
+        async def query_range(self, query, start, end, step):
+            result = await super().query_range(query, start, end, step)
+            canary = result.series.get(Role.CANARY)
+            if query.name != "p99 latency" or self.lagged or canary is None:
+                return result
+            self.lagged = True
+            late = canary.model_copy(update={"points": canary.points[:-1]})
+            return result.model_copy(update={"series": {**result.series, Role.CANARY: late}})
+
+    store = LaggingCanary(sim)
+    session = Session(sim, store, PRIMARY, SIM_METRICS, clock)
+    task = await started(session, clock)
+    window = session.windows["p99 latency"]
+    held = window.window(Role.CANARY).last
+    assert held is not None and window.window(Role.STABLE).last[0] == held[0] + 10
+    store.spans.clear()
+    await clock.advance(10)
+    (span,) = [(s, e) for name, s, e in store.spans if name == "p99 latency"]
+    assert span[0].timestamp() == held[0] + 10, "starts at the canary's missing step"
+    assert window.window(Role.CANARY).last[0] == window.window(Role.STABLE).last[0]
+    await stop(task)

@@ -74,7 +74,9 @@ class Fetcher:
                 errors[name] = str(error)
                 changed.add(name)
                 continue
-            newest = max(
+            # The series that lags most decides: a step one revision's series has not reached
+            # yet is asked for again, and the other's repeat is dropped by its window.
+            newest = min(
                 (one.points[-1].t for one in result.series.values() if one.points), default=None
             )
             if newest is not None:
