@@ -55,6 +55,7 @@ class ConfirmScreen(ModalScreen[str | None]):
         self._details = details
         self._require = require_typed
         self._danger = danger
+        self.AUTO_FOCUS = "#typed" if require_typed else "#confirm"
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -72,12 +73,6 @@ class ConfirmScreen(ModalScreen[str | None]):
                     variant="error" if self._danger or self._require else "warning",
                     disabled=bool(self._require),
                 )
-
-    def on_mount(self) -> None:
-        if self._require:
-            self.query_one("#typed", Input).focus()
-        else:
-            self.query_one("#confirm", Button).focus()
 
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:
