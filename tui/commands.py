@@ -100,7 +100,7 @@ async def list_rollouts(args: argparse.Namespace) -> int:
 def _table(rollouts: list[RolloutSummary]) -> str:
     rows = [("ID", "PHASE", "STEP", "CANARY", "CHANGE")]
     for r in rollouts:
-        step = f"{min((r.current_step or 0) + 1, r.step_count)}/{r.step_count}"
+        step = format.position(r.current_step, r.step_count)
         decision = " (waits for you)" if r.awaits_decision else ""
         change = f"{r.change.short_sha} {r.change.title or ''} — {r.change.author or '?'}"
         rows.append((r.id, f"{r.phase}{decision}", step, format.weight(r.canary_weight), change))
@@ -167,7 +167,7 @@ async def act(args: argparse.Namespace) -> int:
     finally:
         await wired.aclose()
     step = after.step_at(after.current_step)
-    where = f"step {min((after.current_step or 0) + 1, after.step_count)}/{after.step_count}"
+    where = f"step {format.position(after.current_step, after.step_count)}"
     print(
         f"{args.command} {rid}: {after.phase}, {where}"
         + (f" {step.label}" if step else "")

@@ -48,3 +48,8 @@ def weight(w: float) -> str:
 
 def revision(rev: str | None) -> str:
     return (rev or "—")[:10]
+
+
+def position(current: int | None, total: int) -> str:
+    """`3/7` for the step being run, `7/7` once every step is done, as the Argo CLI counts."""
+    return f"{min((current or 0) + 1, total)}/{total}"

@@ -82,7 +82,7 @@ def status_text(session: Session) -> str:
     lines = [
         f"{rollout.id}: {rollout.phase}" + (f" — {rollout.message}" if rollout.message else "")
     ]
-    position = f"{min((rollout.current_step or 0) + 1, rollout.step_count)}/{rollout.step_count}"
+    position = format.position(rollout.current_step, rollout.step_count)
     lines.append(f"  step     {position} {step.label if step else 'done'}")
     lines.append(f"  stable   {rollout.stable.id} ({format.weight(rollout.stable.weight)})")
     if rollout.canary:

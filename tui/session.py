@@ -148,7 +148,7 @@ class Session:
         return base * (0.5 + self._jitter.random() / 2)
 
     def _link(self, source: str, error: str | None, retry_in: float | None = None) -> None:
-        """Publish every failed attempt (the retry time moves); log a failure once, not per retry."""
+        """Publish every failed attempt (its retry time moves on); log an outage once."""
         before = self.links.get(source)
         if before == error and error is None:
             return
