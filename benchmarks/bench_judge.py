@@ -11,9 +11,7 @@ from datetime import timedelta
 import pytest
 
 from backends.model import GateStatus
-from tui import stats
-from tui.judge import MetricData, evaluate_gate, judge
-from tui.specs import (
+from tui.judge.specs import (
     CompareGate,
     GateSpec,
     JudgeSpec,
@@ -22,6 +20,8 @@ from tui.specs import (
     RelativeGate,
     ThresholdGate,
 )
+from tui.judge.stats import rank as stats
+from tui.judge.verdict import MetricData, evaluate_gate, judge
 
 NOW = 1_800_000_000.0
 POINTS = 300

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import pytest
 
 from backends.clock import VirtualClock
-from backends.simulator import Simulator, SimulatorOptions
-from tui.demo import demo_session
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tui.session.demo import demo_session
 from tui.widgets.graph import GraphData, MetricGraph, spark_text
 
 NOW = 1_800_000_000.0

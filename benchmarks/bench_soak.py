@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 from backends.clock import VirtualClock
 from backends.model import Role
-from backends.simulator import Simulator, SimulatorOptions
-from tui.demo import demo_session
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tui.session.demo import demo_session
 
 HOUR = 3600
 SIMULATOR = [

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from pydantic import BaseModel  # noqa: E402
 from pydantic.json_schema import models_json_schema  # noqa: E402
 
-from backends.http_api import (  # noqa: E402
+from backends.http.api import (  # noqa: E402
     EVENT_STREAM,
     KEEPALIVE,
     ROLLOUTS,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backends.clock import VirtualClock
-from backends.simulator import Simulator, SimulatorOptions
+from backends.simulator.adapter import Simulator, SimulatorOptions
 from tests.kube_fake import FakeKube, serving
 
 START = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
-from backends.http_server import ApiServer, SimulatorApi
+from tui.sim_serve.server import ApiServer, SimulatorApi
 
 STARTUP_DEADLINE = 10.0
 PROCESS_DEADLINE = 20.0

@@ -150,10 +150,10 @@ async def test_promoting_a_failing_canary_needs_the_name_typed(clock: VirtualClo
 
 
 async def test_a_store_outage_is_shown_and_clears(clock: VirtualClock):
-    from backends.simulator import Simulator, SimulatorOptions
+    from backends.simulator.adapter import Simulator, SimulatorOptions
     from tests.test_session import RecordingStore
     from tui.app import RollwatchApp
-    from tui.wiring import on_simulator
+    from tui.session.wiring import on_simulator
 
     sim = Simulator(clock, SimulatorOptions(actor="tester"))
     store = RecordingStore(sim)
@@ -176,10 +176,10 @@ async def test_a_store_outage_is_shown_and_clears(clock: VirtualClock):
 
 
 async def test_keys_are_remapped_from_the_config(clock: VirtualClock):
-    from backends.simulator import Simulator, SimulatorOptions
+    from backends.simulator.adapter import Simulator, SimulatorOptions
     from tui.app import RollwatchApp
-    from tui.config import UiSettings
-    from tui.demo import demo_session
+    from tui.config.load import UiSettings
+    from tui.session.demo import demo_session
 
     sim = Simulator(clock, SimulatorOptions(actor="tester"))
     ui = UiSettings(keys={"promote": "ctrl+y"}, theme="nord")

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from backends import argo
-from backends import argo_phase as ap
 from backends.base import BackendError, Capability, Conflict
-from backends.kube_client import Obj
-from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS, change_keys
+from backends.kubernetes.argo import adapter as argo
+from backends.kubernetes.argo import phase as ap
+from backends.kubernetes.client import Obj
+from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS, change_keys
 from backends.model import Expectation, GateSource, GateStatus, Phase, StepKind
 from backends.registry import AdapterContext
 from tests.kube_fake import FakeKube, options, replicaset

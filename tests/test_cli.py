@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tui.cli import main
+from tui.cli.main import main
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 
 from tests.test_argo import rollout
-from tui.cli import main
+from tui.cli.main import main
 
 
 def write_config(directory: Path) -> Path:

@@ -10,16 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from backends import promql
-from backends.kube_client import KubeOptions
-from backends.prometheus_options import PrometheusOptions
+from backends.kubernetes.client import KubeOptions
+from backends.prometheus import promql
+from backends.prometheus.options import PrometheusOptions
 from backends.registry import DEPLOY_GROUP, METRICS_GROUP, adapter_names
-from backends.sim_traffic import METRIC_KEYS
-from backends.simulator import SimulatorOptions
-from tui.cli import main
-from tui.config import ConfigError, demo_config, effective_config_text, load_config, parse_config
-from tui.config_starters import starter, starter_pairs
-from tui.config_text import duration_text, inline_secrets, parse_duration
+from backends.simulator.adapter import SimulatorOptions
+from backends.simulator.traffic import METRIC_KEYS
+from tui.cli.main import main
+from tui.config.load import (
+    ConfigError,
+    demo_config,
+    effective_config_text,
+    load_config,
+    parse_config,
+)
+from tui.config.starter import starter, starter_pairs
+from tui.config.text import duration_text, inline_secrets, parse_duration
 
 PAIRS = starter_pairs()
 SECRET = "s3cr3t-t0ken-value"

@@ -28,10 +28,12 @@ from typing import Any
 
 import pytest
 
-from backends import argo, argo_analysis, flagger_canary
-from backends import argo_phase as ap
-from backends.kube_client import Obj
-from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
+from backends.kubernetes.argo import adapter as argo
+from backends.kubernetes.argo import analysis as argo_analysis
+from backends.kubernetes.argo import phase as ap
+from backends.kubernetes.client import Obj
+from backends.kubernetes.flagger import canary as flagger_canary
+from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import GateStatus, Phase
 
 yaml = pytest.importorskip("yaml")

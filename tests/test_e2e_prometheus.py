@@ -18,8 +18,8 @@ from statistics import median
 import pytest
 
 from backends.model import MetricQuery, QueryContext, QueryResult, Role
-from backends.prometheus import PrometheusBackend
-from backends.prometheus_options import PrometheusOptions
+from backends.prometheus.adapter import PrometheusBackend
+from backends.prometheus.options import PrometheusOptions
 from tests.servers import KINDS, Kind, ServerFactory
 from tests.sim_server import sim_serve_process
 

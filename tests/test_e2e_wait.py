@@ -49,15 +49,15 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from backends.http_api import ROLLOUTS
+from backends.http.api import ROLLOUTS
 from tests.servers import KINDS, MetricsServer, ServerFactory
 from tests.sim_server import sim_serve_process
 from tui.app import RollwatchApp
-from tui.config import load_config
+from tui.config.load import load_config
+from tui.session.wiring import from_config
 from tui.widgets.gates_panel import GatesPanel
 from tui.widgets.graph import GraphData, MetricGraph
 from tui.widgets.metric_row import MetricRow
-from tui.wiring import from_config
 
 pytest_plugins = ["tests.servers"]
 pytestmark = pytest.mark.servers

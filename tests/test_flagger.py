@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from backends import flagger, flagger_canary
 from backends.base import Capability, Conflict, Unsupported
-from backends.kube_client import Obj
-from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
+from backends.kubernetes.client import Obj
+from backends.kubernetes.flagger import adapter as flagger
+from backends.kubernetes.flagger import canary as flagger_canary
+from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import EventLevel, Expectation, GateStatus, Phase, StepKind
 from backends.registry import AdapterContext
 from tests.kube_fake import FakeKube, FakeLoadTester, options, replicaset, serving

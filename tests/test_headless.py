@@ -10,9 +10,9 @@ import json
 import pytest
 
 from backends.clock import VirtualClock
-from backends.simulator import Simulator, SimulatorOptions
-from tui.demo import demo_session
-from tui.headless import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, status_document, status_text, wait
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tui.cli.headless import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, status_document, status_text, wait
+from tui.session.demo import demo_session
 
 
 async def run_wait(

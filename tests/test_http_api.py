@@ -22,13 +22,13 @@ from pydantic import ValidationError
 
 from backends.base import Conflict, DeployBackend, NotFound, Unauthorized, Unreachable
 from backends.clock import VirtualClock
-from backends.http import HttpDeployBackend, HttpDeployOptions
-from backends.http_api import ROLLOUTS
-from backends.http_server import SimulatorApi
+from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
+from backends.http.api import ROLLOUTS
 from backends.model import Expectation, Phase
 from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
-from backends.simulator import Simulator
+from backends.simulator.adapter import Simulator
 from tests.sim_server import Running, serving
+from tui.sim_serve.server import SimulatorApi
 
 ID = "shop/checkout-api"
 ROOT = Path(__file__).resolve().parents[1]

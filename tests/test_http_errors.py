@@ -21,9 +21,9 @@ from backends.base import (
     Unreachable,
     Unsupported,
 )
-from backends.http import HttpDeployBackend, HttpDeployOptions
+from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
 from backends.model import Expectation, Rollout
-from backends.simulator import Simulator
+from backends.simulator.adapter import Simulator
 from tests.servers import Reply, StubServer, free_port
 
 pytest_plugins = ["tests.servers"]

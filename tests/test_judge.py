@@ -10,8 +10,7 @@ from datetime import timedelta
 import pytest
 
 from backends.model import GateStatus
-from tui.judge import Judgement, MetricData, evaluate_gate, judge
-from tui.specs import (
+from tui.judge.specs import (
     CompareGate,
     GateSpec,
     JudgeSpec,
@@ -20,6 +19,7 @@ from tui.specs import (
     RelativeGate,
     ThresholdGate,
 )
+from tui.judge.verdict import Judgement, MetricData, evaluate_gate, judge
 
 NOW = 1_800_000_000.0
 WIDE = timedelta(minutes=30)

@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 
 from backends.model import GateStatus
-from tui import classification, sample_stats, stats
-from tui.judge import MetricData, evaluate_gate
-from tui.specs import MetricSpec, RelativeGate
+from tui.judge.specs import MetricSpec, RelativeGate
+from tui.judge.stats import classification
+from tui.judge.stats import rank as stats
+from tui.judge.stats import sample as sample_stats
+from tui.judge.verdict import MetricData, evaluate_gate
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 VECTORS = FIXTURES / "kayenta" / "kayenta_test_vectors.json"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from backends import argo
 from backends.base import BackendError, DeployBackend, NotFound, Unauthorized, Unreachable
-from backends.kube_client import KubeOptions, connect, error_for, resource_path
-from backends.kube_watch import Source, list_and_watch
+from backends.kubernetes.argo import adapter as argo
+from backends.kubernetes.client import KubeOptions, connect, error_for, resource_path
+from backends.kubernetes.watch import Source, list_and_watch
 from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
 from tests.kube_fake import FakeKube, Recorded, options
 from tests.test_argo import ID, replicasets, rollout

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from backends import kubernetes as k8s
 from backends.base import Capability, Conflict, NotFound, Unsupported
-from backends.kube_client import Obj
-from backends.kube_objects import DEFAULT_CHANGE_ANNOTATIONS
+from backends.kubernetes import deployments as k8s
+from backends.kubernetes.client import Obj
+from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import Expectation, Phase
 from backends.registry import AdapterContext
 from tests.kube_fake import FakeKube, options, replicaset

@@ -26,11 +26,11 @@ import pytest
 import respx
 from pydantic import ValidationError
 
-from backends import promql
 from backends.base import BadResponse, NotFound, Unauthorized, Unreachable
 from backends.model import MetricQuery, MetricSeries, QueryContext, Role
-from backends.prometheus import PrometheusBackend, create
-from backends.prometheus_options import PrometheusOptions
+from backends.prometheus import promql
+from backends.prometheus.adapter import PrometheusBackend, create
+from backends.prometheus.options import PrometheusOptions
 from backends.registry import METRICS_GROUP, AdapterContext, load_factory
 from tests.servers import (
     KINDS,

@@ -17,8 +17,8 @@ import pytest
 
 from backends.base import BadResponse, NotFound, Unauthorized, Unreachable
 from backends.model import MetricQuery, QueryContext, QueryResult, Role
-from backends.prometheus import PrometheusBackend
-from backends.prometheus_options import PrometheusOptions
+from backends.prometheus.adapter import PrometheusBackend
+from backends.prometheus.options import PrometheusOptions
 from tests.servers import Reply, StubServer
 
 pytest_plugins = ["tests.servers"]

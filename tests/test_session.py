@@ -20,12 +20,12 @@ from backends.model import (
     Role,
     Rollout,
 )
-from backends.simulator import Simulator, SimulatorOptions
-from tui.config import demo_config
-from tui.decisions import Action, Refused
-from tui.demo import demo_session
-from tui.session import Session
-from tui.updates import GatesChanged, LinkChanged, MetricsChanged, RolloutChanged, Update
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tui.config.load import demo_config
+from tui.session.decisions import Action, Refused
+from tui.session.demo import demo_session
+from tui.session.live import Session
+from tui.session.updates import GatesChanged, LinkChanged, MetricsChanged, RolloutChanged, Update
 
 PRIMARY = "shop/checkout-api"
 SIM_METRICS = demo_config().metric

@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 from backends.clock import VirtualClock
-from backends.http_server import SimulatorApi
 from backends.model import Expectation, MetricQuery, QueryContext, Role
-from backends.sim_exposition import Exposition
-from backends.simulator import Simulator, SimulatorOptions
+from backends.simulator.adapter import Simulator, SimulatorOptions
 from tests.sim_server import serving
+from tui.sim_serve.exposition import Exposition
+from tui.sim_serve.server import SimulatorApi
 
 ID = "shop/checkout-api"
 STABLE, CANARY = "6cbccd9f99", "7d5f8b6c4d"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from backends.clock import SystemClock
-from backends.http_server import SimulatorApi
-from backends.simulator import Simulator, SimulatorOptions
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tui.sim_serve.server import SimulatorApi
 
 START = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ import pytest
 from backends.base import Capability, Conflict, NotFound
 from backends.clock import VirtualClock
 from backends.model import Expectation, MetricQuery, Phase, QueryContext, Role
-from backends.sim_world import SCENARIOS
-from backends.simulator import Simulator, SimulatorOptions
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from backends.simulator.world import SCENARIOS
 
 PRIMARY = "shop/checkout-api"
 

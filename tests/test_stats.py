@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sp
 
-from tui import rate_test, sample_stats, stats
+from tui.judge.stats import rank as stats
+from tui.judge.stats import rate_test
+from tui.judge.stats import sample as sample_stats
 
 SMALL_INTS = st.lists(st.integers(0, 6).map(float), min_size=1, max_size=9)
 FLOATS = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)

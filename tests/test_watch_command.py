@@ -13,7 +13,7 @@ import pytest
 from backends.model import Phase
 from tests.sim_server import sim_serve_process
 from tui.app import RollwatchApp
-from tui.cli import main
+from tui.cli.main import main
 
 
 def test_watch_reads_the_rollout_in_the_apps_loop(tmp_path: Path, monkeypatch):

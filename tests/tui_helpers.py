@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from backends.clock import VirtualClock
-from backends.simulator import Simulator, SimulatorOptions
+from backends.simulator.adapter import Simulator, SimulatorOptions
 from tui.app import RollwatchApp
-from tui.demo import demo_session
+from tui.session.demo import demo_session
 
 SETTLE_ROUNDS = 5
 """Rounds of (app handles its messages, session runs what is due): enough for a poll, its

@@ -8,11 +8,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tui.config import UiSettings
+from tui.config.load import UiSettings
 from tui.messages import SessionUpdate
 from tui.screens.watch import WatchScreen
-from tui.session import Session
-from tui.updates import Update
+from tui.session.live import Session
+from tui.session.updates import Update
 
 
 class RollwatchApp(App[None]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from tui.updates import MetricsChanged, Update
+from tui.session.updates import MetricsChanged, Update
 
 
 class SessionUpdate(Message):

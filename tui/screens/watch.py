@@ -17,14 +17,20 @@ from textual.widgets import Footer, Static
 from backends.base import BackendError
 from backends.model import GateResult, GateStatus, Role, Rollout
 from tui import format
-from tui.decisions import Action, Confirmation, Refused
 from tui.messages import SessionUpdate
-from tui.prompts import describe
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
-from tui.session import Session
-from tui.updates import EventsAdded, GatesChanged, LinkChanged, MetricsChanged, RolloutChanged
-from tui.widgets.colors import theme_color
+from tui.session.decisions import Action, Confirmation, Refused
+from tui.session.live import Session
+from tui.session.prompts import describe
+from tui.session.updates import (
+    EventsAdded,
+    GatesChanged,
+    LinkChanged,
+    MetricsChanged,
+    RolloutChanged,
+)
+from tui.theme import theme_color
 from tui.widgets.event_log import EventLog
 from tui.widgets.gates_panel import GatesPanel
 from tui.widgets.metric_row import MetricRow

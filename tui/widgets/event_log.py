@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from backends.model import EventLevel, RolloutEvent
-from tui.widgets.colors import theme_color
+from tui.theme import theme_color
 
 STYLES = {
     EventLevel.INFO: "",

@@ -7,8 +7,8 @@ from textual.widgets import Static
 
 from backends.model import GateResult, GateSource, GateStatus
 from tui import format
-from tui.judge import Judgement
-from tui.widgets.colors import theme_color
+from tui.judge.verdict import Judgement
+from tui.theme import theme_color
 from tui.widgets.metric_row import BADGES
 
 VERDICTS = {

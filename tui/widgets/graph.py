@@ -20,7 +20,7 @@ from textual.color import Color
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from tui.widgets.colors import theme_color
+from tui.theme import theme_color
 
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 

@@ -16,9 +16,9 @@ from textual.widgets import Static
 
 from backends.model import GateResult, GateStatus, Role
 from tui import format
-from tui.widgets.colors import theme_color
+from tui.session.windows import MetricWindow
+from tui.theme import theme_color
 from tui.widgets.graph import GraphData, MetricGraph, finite
-from tui.windows import MetricWindow
 
 BADGES = {
     GateStatus.PASS: ("✔ pass", "success"),

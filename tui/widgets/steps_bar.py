@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from backends.model import Phase, Rollout, StepKind
 from tui import format
-from tui.widgets.colors import theme_color
+from tui.theme import theme_color
 
 SHORT = {
     StepKind.PAUSE: "confirm",

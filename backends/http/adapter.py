@@ -1,0 +1,270 @@
+"""The generic HTTP deploy API: the adapter for deploy systems rollwatch has no adapter for.
+
+An in-house deployer implements the endpoints of docs/http-api.openapi.json and rollwatch
+speaks to it through this adapter. Nothing here retries: a read is retried by the session with
+backoff, and an action must reach the deployer at most once per confirmation.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FilePath,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from backends import connection as auth
+from backends.base import (
+    BackendError,
+    BadResponse,
+    Capability,
+    Conflict,
+    NotFound,
+    Unauthorized,
+    Unreachable,
+    Unsupported,
+)
+from backends.http.api import (
+    EVENT_STREAM,
+    KEEPALIVE,
+    ROLLOUTS,
+    AbortRequest,
+    ApiError,
+    PromoteRequest,
+    rollout_path,
+)
+from backends.model import Expectation, Rollout, RolloutSummary
+from backends.registry import AdapterContext
+
+WATCH_IDLE = 4 * KEEPALIVE
+"""Seconds without a byte after which a watch counts as dead: servers send keepalives."""
+
+_SNIPPET = 300
+_SUMMARIES = TypeAdapter(list[RolloutSummary])
+_ROLLOUT = TypeAdapter(Rollout)
+_Model = TypeVar("_Model")
+
+
+class HttpDeployOptions(BaseModel):
+    """The `[deploy]` table of rollwatch.toml for `adapter = "http"`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(description="Base URL of the deployer, without /api/v1.")
+    token: SecretStr | None = None
+    token_env: str | None = None
+    token_file: FilePath | None = None
+    timeout: float = Field(default=10.0, gt=0)
+    verify: bool = True
+    ca_file: FilePath | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, url: str) -> str:
+        return auth.base_url(url, credentials_hint="token_env or token_file")
+
+    @field_validator("token_env")
+    @classmethod
+    def _check_env(cls, name: str | None) -> str | None:
+        return auth.env_is_set(name)
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> HttpDeployOptions:
+        auth.only_one(self, auth.TOKEN_OPTIONS)
+        if self.ca_file and not self.verify:
+            raise ValueError("ca_file is ignored when verify = false; drop one of them")
+        return self
+
+
+def _auth(options: HttpDeployOptions) -> tuple[httpx.Auth | None, str]:
+    """The request auth and a description of it that is safe to show."""
+    return auth.bearer(options.token, options.token_env, options.token_file) or (None, "no token")
+
+
+def _ssl_context(options: HttpDeployOptions) -> ssl.SSLContext:
+    """The system trust store plus `ca_file`, so a CA installed on the host is honoured."""
+    context = ssl.create_default_context(cafile=options.ca_file)
+    if not options.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else "")
+
+
+async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The data of each `rollout` event (or unnamed one); comments such as keepalives drop out."""
+    event, data = "message", []
+    async for line in lines:
+        if not line:
+            if data and event in ("message", "rollout"):
+                yield "\n".join(data)
+            event, data = "message", []
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if name == "data":
+                data.append(value)
+            elif name == "event":
+                event = value
+
+
+class HttpDeployBackend:
+    """A DeployBackend over the generic HTTP deploy API."""
+
+    capabilities = frozenset(
+        {Capability.PROMOTE, Capability.PROMOTE_FULL, Capability.ABORT, Capability.RETRY}
+    )
+
+    def __init__(self, options: HttpDeployOptions, *, idle: float = WATCH_IDLE) -> None:
+        """`idle` is injected so that tests see a silent watch die without waiting a minute."""
+        self.options = options
+        credentials, self._auth_description = _auth(options)
+        self._idle = idle
+        self._client = httpx.AsyncClient(
+            base_url=options.url,
+            auth=credentials,
+            timeout=options.timeout,
+            verify=_ssl_context(options),
+            headers={"Accept": "application/json"},
+        )
+
+    def __repr__(self) -> str:
+        return f"HttpDeployBackend(url={self.options.url!r}, auth={self._auth_description!r})"
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def list_rollouts(self) -> list[RolloutSummary]:
+        response = await self._send("GET", ROLLOUTS, "the rollout list")
+        return _validate(response.content, _SUMMARIES, "the rollout list")
+
+    async def get_rollout(self, rollout_id: str) -> Rollout:
+        response = await self._send("GET", rollout_path(rollout_id), rollout_id)
+        return _validate(response.content, _ROLLOUT, rollout_id)
+
+    async def promote(self, rollout_id: str, *, expect: Expectation, full: bool = False) -> Rollout:
+        body = PromoteRequest(expect=expect, full=full)
+        return await self._act(rollout_id, "promote", body)
+
+    async def abort(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        return await self._act(rollout_id, "abort", AbortRequest(expect=expect))
+
+    async def retry(self, rollout_id: str) -> Rollout:
+        return await self._act(rollout_id, "retry", None)
+
+    async def watch_rollout(self, rollout_id: str) -> AsyncIterator[Rollout]:
+        """Snapshots from the server's event stream; a cut or silent stream is `Unreachable`.
+
+        A stream the server ends properly just ends; either way the caller reconnects.
+        """
+        what = f"the watch of {rollout_id}"
+        timeout = httpx.Timeout(self.options.timeout, read=self._idle)
+        headers = {"Accept": EVENT_STREAM}
+        path = rollout_path(rollout_id, "watch")
+        try:
+            async with self._client.stream("GET", path, headers=headers, timeout=timeout) as reply:
+                if reply.status_code != 200:
+                    await reply.aread()
+                    raise self._failure(reply, what, path)
+                kind = reply.headers.get("content-type", "").split(";")[0].strip()
+                if kind != EVENT_STREAM:
+                    raise BadResponse(
+                        f"{what} answered with {kind or 'no content type'}, not {EVENT_STREAM}"
+                    )
+                async for data in _sse_data(reply.aiter_lines()):
+                    yield _validate(data, _ROLLOUT, what)
+        except httpx.ReadTimeout:
+            raise Unreachable(f"{what} went silent for {self._idle:g}s") from None
+        except httpx.TransportError as exc:
+            raise Unreachable(f"{what} dropped", detail=str(exc) or type(exc).__name__) from None
+
+    async def _act(self, rollout_id: str, action: str, body: BaseModel | None) -> Rollout:
+        what = f"{action} of {rollout_id}"
+        payload = body.model_dump(mode="json") if body is not None else None
+        response = await self._send("POST", rollout_path(rollout_id, action), what, payload)
+        return _validate(response.content, _ROLLOUT, what)
+
+    async def _send(
+        self, method: str, path: str, what: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        try:
+            response = await self._client.request(method, path, json=body)
+        except httpx.TimeoutException:
+            raise Unreachable(
+                f"{self.options.url} did not answer {what} within {self.options.timeout:g}s"
+            ) from None
+        except httpx.TransportError as exc:
+            raise Unreachable(f"cannot reach {self.options.url}", detail=str(exc)) from None
+        if not response.is_success:
+            raise self._failure(response, what, path)
+        return response
+
+    def _failure(self, response: httpx.Response, what: str, path: str) -> BackendError:
+        """The error for a refusal, in the server's own words when it sent the API's error body.
+
+        A conflict is told as the server tells it ("checkout-api moved on: it is at step 3, you
+        confirmed step 2"): the user must learn what changed, not just that something did.
+        """
+        code = response.status_code
+        try:
+            said: ApiError | None = ApiError.model_validate_json(response.content)
+        except ValidationError:
+            said = None
+        if said is not None and code == 409:
+            return Conflict(said.message, detail=said.detail)
+        if said is not None and code == 404:
+            return NotFound(said.message, detail=said.detail)
+        detail = _snippet(response.text) or None
+        if said is not None:
+            detail = str(BackendError(said.message, detail=said.detail))
+        if code in (401, 403):
+            return Unauthorized(
+                f"{self.options.url} refused {what} (HTTP {code}, {self._auth_description})",
+                detail=detail,
+            )
+        if code == 409:
+            return Conflict(f"{what} was refused: the rollout moved on", detail=detail)
+        if code == 404:
+            return NotFound(
+                f"no deploy API at {self.options.url}{path} (HTTP 404); url should be the "
+                "base URL, without /api/v1",
+                detail=detail,
+            )
+        if code in (405, 501):
+            return Unsupported(f"{self.options.url} does not support {what}", detail=detail)
+        if code >= 500:
+            return Unreachable(f"{self.options.url} failed {what} (HTTP {code})", detail=detail)
+        return BadResponse(f"{self.options.url} rejected {what} (HTTP {code})", detail=detail)
+
+
+def _validate(raw: str | bytes, model: TypeAdapter[_Model], what: str) -> _Model:
+    """Garbage JSON and JSON of the wrong shape are both a BadResponse naming the first fault."""
+    try:
+        return model.validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise BadResponse(
+            f"the answer for {what} is not what the API defines",
+            detail=f"{where}: {first['msg']}",
+        ) from None
+
+
+def create(options: dict[str, Any], context: AdapterContext) -> HttpDeployBackend:
+    """The `http` entry point; raises pydantic's ValidationError naming the bad option."""
+    return HttpDeployBackend(HttpDeployOptions.model_validate(options))

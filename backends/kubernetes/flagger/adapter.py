@@ -1,0 +1,202 @@
+"""Flagger Canary resources, decided through Flagger's load tester.
+
+Flagger asks its load tester whether the confirm gates are open; with `loadtester_url` set,
+promote opens the gate and abort opens the rollback gate, and each is closed again once the
+canary has moved on, so the next gate waits for the next confirmation. How a Canary reads as a
+rollout is in flagger_canary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from backends.base import BackendError, Capability, Conflict, Unreachable, Unsupported
+from backends.clock import Clock
+from backends.kubernetes.client import KubeApi, KubeOptions, Obj, resource_path
+from backends.kubernetes.deployments import HASH_LABEL
+from backends.kubernetes.flagger.canary import AWAITING, to_rollout
+from backends.kubernetes.following import SnapshotBackend, check_expectation
+from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS, as_dict, meta
+from backends.kubernetes.watch import Source, list_and_watch
+from backends.model import EventLevel, Expectation, Rollout, RolloutEvent, RolloutSummary
+from backends.registry import AdapterContext
+
+GROUP_VERSION = "flagger.app/v1beta1"
+
+
+class FlaggerBackend(SnapshotBackend):
+    """Follows Flagger canaries; decides through the load tester's gates when one is set."""
+
+    def __init__(
+        self,
+        api: KubeApi,
+        options: KubeOptions,
+        clock: Clock,
+        *,
+        keys: Mapping[str, str] = DEFAULT_CHANGE_ANNOTATIONS,
+        events: bool = False,
+        loadtester: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(api, options, clock, keys=keys, events=events)
+        self._loadtester = loadtester
+        self._closers: dict[tuple[str, str], tuple[asyncio.Task[None], Rollout]] = {}
+        self._notes: dict[str, list[RolloutEvent]] = {}
+        self.capabilities = (
+            frozenset({Capability.PROMOTE, Capability.ABORT}) if loadtester else frozenset()
+        )
+
+    def primary_path(self, namespace: str | None, name: str | None = None, sub: str = "") -> str:
+        return resource_path(GROUP_VERSION, "canaries", namespace, name, sub)
+
+    def sources(self, primary: Obj) -> dict[str, Source]:
+        md = meta(primary)
+        namespace, name = str(md.get("namespace") or self._api.namespace), md.get("name")
+        target = as_dict(as_dict(primary.get("spec")).get("targetRef")).get("name") or name
+        deployments = resource_path("apps/v1", "deployments", namespace)
+        found = {
+            "primary": self.primary_source(primary),
+            "stable": Source(deployments, {"fieldSelector": f"metadata.name={target}-primary"}),
+            "canary": Source(deployments, {"fieldSelector": f"metadata.name={target}"}),
+            "replicasets": Source(
+                resource_path("apps/v1", "replicasets", namespace), {"labelSelector": HASH_LABEL}
+            ),
+        }
+        return self.with_events(primary, found)
+
+    def assemble(self, sources: dict[str, Source]) -> Rollout:
+        (canary,) = sources["primary"].items()
+        rollout = to_rollout(
+            canary,
+            sources["stable"].items() + sources["canary"].items(),
+            sources["replicasets"].items(),
+            keys=self._keys,
+            now=self._clock.now(),
+            events=self.events_of(sources),
+        )
+        notes = self._notes.get(rollout.id, [])
+        events = sorted(rollout.events + notes, key=lambda event: event.time)
+        return rollout.model_copy(update={"events": events}) if notes else rollout
+
+    async def list_rollouts(self) -> list[RolloutSummary]:
+        namespace = self._namespaces()
+        canaries, _ = await self._api.list(self.primary_path(namespace), {})
+        deployments, _ = await self._api.list(
+            resource_path("apps/v1", "deployments", namespace), {}
+        )
+        replicasets, _ = await self._api.list(
+            resource_path("apps/v1", "replicasets", namespace), {"labelSelector": HASH_LABEL}
+        )
+        now = self._clock.now()
+        return [
+            to_rollout(c, deployments, replicasets, keys=self._keys, now=now).summary()
+            for c in canaries
+        ]
+
+    async def _gate(self, path: str, current: Rollout) -> None:
+        """POST a load-tester gate; it answers 202 once the gate is stored."""
+        if self._loadtester is None:
+            raise Unsupported("set loadtester_url to decide Flagger canaries from rollwatch")
+        body = {"name": current.name, "namespace": current.namespace}
+        try:
+            response = await self._loadtester.post(path, json=body)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"load tester {path}: unreachable", detail=str(exc)) from exc
+        if response.status_code >= 300:
+            raise BackendError(
+                f"load tester {path}: answered {response.status_code}", detail=response.text[:200]
+            )
+        self._note(current.id, f"load tester {path}")
+
+    async def _open_until_moved(self, rollout_id: str, expect: Expectation, gate: str) -> Rollout:
+        canary, current = await self._read(rollout_id)
+        check_expectation(expect, current)
+        status = as_dict(canary.get("status"))
+        if gate == "/gate" and status.get("phase") not in AWAITING:
+            raise Conflict(
+                f"{current.id} is not waiting for a decision", detail=str(status.get("phase"))
+            )
+        key = (current.id, gate)
+        if (previous := self._closers.pop(key, None)) is not None:
+            previous[0].cancel()
+            await asyncio.gather(previous[0], return_exceptions=True)
+        await self._gate(f"{gate}/open", current)
+        seen = (status.get("phase"), status.get("canaryWeight"), status.get("iterations"))
+        closer = asyncio.create_task(self._close_when_moved(canary, current, seen, gate))
+        self._closers[key] = (closer, current)
+        return current
+
+    async def _close_when_moved(
+        self, canary: Obj, current: Rollout, seen: tuple[Any, ...], gate: str
+    ) -> None:
+        """Watch the canary until its phase, weight or iteration changes, then close the gate.
+
+        A watch that fails closes the gate at once (the snapshot watch reports the failure):
+        a gate left open would pass the next confirmation without anyone looking.
+        """
+        source = self.primary_source(canary)
+        try:
+            async for event in list_and_watch(
+                self._api, source.path, source.params, clock=self._clock, options=self._options
+            ):
+                source.apply(event)
+                states = [as_dict(c.get("status")) for c in source.items()]
+                now = [(s.get("phase"), s.get("canaryWeight"), s.get("iterations")) for s in states]
+                if now != [seen]:
+                    break
+        except BackendError as exc:
+            self._note(current.id, f"watch for {gate}/close failed: {exc}", EventLevel.WARNING)
+        finally:
+            self._closers.pop((current.id, gate), None)
+            await asyncio.shield(self._close(gate, current))
+
+    async def _close(self, gate: str, current: Rollout) -> None:
+        try:
+            await self._gate(f"{gate}/close", current)
+        except BackendError as exc:
+            self._note(
+                current.id,
+                f"{gate}/close failed, the gate may still be open: {exc}",
+                EventLevel.WARNING,
+            )
+
+    def _note(self, rollout_id: str, message: str, level: EventLevel = EventLevel.ACTION) -> None:
+        """Gate traffic is rollwatch's own doing: it is shown in the rollout's events."""
+        self._notes.setdefault(rollout_id, []).append(
+            RolloutEvent(time=self._clock.now(), message=message, level=level, actor="rollwatch")
+        )
+
+    async def promote(self, rollout_id: str, *, expect: Expectation, full: bool = False) -> Rollout:
+        if full:
+            raise Unsupported("Flagger has no full promotion: promote opens the confirm gate")
+        return await self._open_until_moved(rollout_id, expect, "/gate")
+
+    async def abort(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        return await self._open_until_moved(rollout_id, expect, "/rollback")
+
+    async def retry(self, rollout_id: str) -> Rollout:
+        raise Unsupported("Flagger retries by itself when the target Deployment changes")
+
+    async def aclose(self) -> None:
+        """Close every gate rollwatch opened, including those whose watch never started."""
+        tasks = [task for task, _ in self._closers.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for (_, gate), (_, current) in list(self._closers.items()):
+            await self._close(gate, current)
+        self._closers.clear()
+        if self._loadtester is not None:
+            await self._loadtester.aclose()
+        await super().aclose()
+
+
+def create(options: dict[str, Any], context: AdapterContext) -> FlaggerBackend:
+    """The shared Kubernetes options (docs/kubernetes.md) and `loadtester_url`."""
+    url = options.get("loadtester_url")
+    timeout = KubeOptions.parse(options).timeout
+    loadtester = httpx.AsyncClient(base_url=str(url), timeout=timeout) if url else None
+    return FlaggerBackend.from_options(options, context.clock, loadtester=loadtester)

@@ -1,0 +1,138 @@
+"""What the argo, kubernetes and flagger adapters share beyond the API: reading, watching
+and the check each action makes before it writes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Self
+
+from backends.base import Conflict, NotFound
+from backends.clock import Clock
+from backends.kubernetes.client import KubeApi, KubeOptions, Obj, connect, resource_path, split_id
+from backends.kubernetes.objects import (
+    DEFAULT_CHANGE_ANNOTATIONS,
+    as_dict,
+    change_keys,
+    meta,
+    selector,
+)
+from backends.kubernetes.watch import Source, WatchEvent, watch_sources
+from backends.model import Expectation, Rollout
+
+
+def check_expectation(expect: Expectation, current: Rollout) -> None:
+    """Refuse, before any write, an action confirmed on a rollout that has since moved on."""
+    changed = []
+    if expect.version is not None and expect.version != current.version:
+        changed.append(f"resourceVersion {expect.version} -> {current.version}")
+    if expect.step is not None and expect.step != current.current_step:
+        changed.append(f"step {expect.step} -> {current.current_step}")
+    canary = current.canary.id if current.canary else None
+    if expect.canary_revision is not None and expect.canary_revision != canary:
+        changed.append(f"canary revision {expect.canary_revision} -> {canary}")
+    if changed:
+        raise Conflict(f"{current.id} moved on since it was confirmed", detail="; ".join(changed))
+
+
+class SnapshotBackend:
+    """What the three Kubernetes adapters share: a rollout is a join of watched lists.
+
+    A subclass names the primary object's path, the lists a snapshot needs (`sources`) and how
+    they become a Rollout (`assemble`); reading once and watching then use the same code.
+    """
+
+    def __init__(
+        self,
+        api: KubeApi,
+        options: KubeOptions,
+        clock: Clock,
+        *,
+        keys: Mapping[str, str] = DEFAULT_CHANGE_ANNOTATIONS,
+        events: bool = False,
+    ) -> None:
+        self._api = api
+        self._options = options
+        self._clock = clock
+        self._keys = dict(keys)
+        self._events = events
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], clock: Clock, **extra: Any) -> Self:
+        """The adapter for one `[deploy]` table: connection, change keys, `events`."""
+        kube = KubeOptions.parse(options)
+        keys, events = change_keys(options), bool(options.get("events", False))
+        return cls(connect(kube), kube, clock, keys=keys, events=events, **extra)
+
+    def primary_path(self, namespace: str | None, name: str | None = None, sub: str = "") -> str:
+        raise NotImplementedError
+
+    def sources(self, primary: Obj) -> dict[str, Source]:
+        raise NotImplementedError
+
+    def assemble(self, sources: dict[str, Source]) -> Rollout:
+        raise NotImplementedError
+
+    def _namespaces(self) -> str | None:
+        return None if self._options.all_namespaces else self._api.namespace
+
+    async def _read(self, rollout_id: str) -> tuple[Obj, Rollout]:
+        namespace, name = split_id(rollout_id, self._api.namespace)
+        primary = await self._api.get(self.primary_path(namespace, name))
+        sources = self.sources(primary)
+        for key, source in sources.items():
+            if key == "primary":
+                source.apply(WatchEvent("SYNC", [primary]))
+            else:
+                source.apply(
+                    WatchEvent("SYNC", (await self._api.list(source.path, source.params))[0])
+                )
+        return primary, self.assemble(sources)
+
+    async def get_rollout(self, rollout_id: str) -> Rollout:
+        return (await self._read(rollout_id))[1]
+
+    async def watch_rollout(self, rollout_id: str) -> AsyncIterator[Rollout]:
+        namespace, name = split_id(rollout_id, self._api.namespace)
+        sources = self.sources(await self._api.get(self.primary_path(namespace, name)))
+        last: Rollout | None = None
+        async for _ in watch_sources(
+            self._api, sources.values(), clock=self._clock, options=self._options
+        ):
+            if not sources["primary"].objects:
+                raise NotFound(f"{namespace}/{name} has been deleted")
+            snapshot = self.assemble(sources)
+            if snapshot != last:
+                last = snapshot
+                yield snapshot
+
+    def with_events(self, primary: Obj, sources: dict[str, Source]) -> dict[str, Source]:
+        """Adds the Kubernetes Events about the primary object when `events` asks for them."""
+        if self._events:
+            md = meta(primary)
+            involved = (
+                f"involvedObject.kind={primary.get('kind')},involvedObject.name={md.get('name')}"
+            )
+            path = resource_path("v1", "events", str(md.get("namespace") or self._api.namespace))
+            sources["events"] = Source(path, {"fieldSelector": involved})
+        return sources
+
+    @staticmethod
+    def events_of(sources: dict[str, Source]) -> list[Obj] | None:
+        return sources["events"].items() if "events" in sources else None
+
+    def primary_source(self, primary: Obj) -> Source:
+        md = meta(primary)
+        path = self.primary_path(str(md.get("namespace") or self._api.namespace))
+        return Source(path, {"fieldSelector": f"metadata.name={md.get('name')}"})
+
+    def replicaset_source(self, primary: Obj, hash_label: str) -> Source:
+        """The ReplicaSets the primary's selector picks: its revisions, stable and canary."""
+        namespace = str(meta(primary).get("namespace") or self._api.namespace)
+        labels = as_dict(as_dict(as_dict(primary.get("spec")).get("selector")).get("matchLabels"))
+        return Source(
+            resource_path("apps/v1", "replicasets", namespace),
+            {"labelSelector": selector(labels) or hash_label},
+        )
+
+    async def aclose(self) -> None:
+        await self._api.aclose()

@@ -1,0 +1,188 @@
+"""Config mistakes as one line: where (file:line), which field, and what to write instead.
+
+A user meets these before anything else works, so each error says where to look in a form
+editors and terminals turn into a link, names the field in rollwatch's own words
+(`gate[2].confidence`, tables counted from 1 as a reader counts them) and suggests the fix,
+with an example taken from the field's own default where there is one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from datetime import timedelta
+from typing import Any
+
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, PydanticUndefined
+
+from tui.config.text import duration_text, is_secret_key
+
+Loc = tuple[str | int, ...]
+
+_HEADER = re.compile(r"\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?")
+_KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[.=]")
+_AT = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
+_SYNTAX_FIXES = (
+    ("Invalid value", 'quote text ("5m", "simulator"); true and false are lower case'),
+    ("Unterminated string", "close the string with the quote it opens with"),
+    ("Cannot overwrite", "a key is set twice; keep one"),
+    ("Cannot declare", "a table is declared twice; use [[name]] for a list of tables"),
+    ("Expected ']'", "close the table name with ] (or ]] for [[...]])"),
+    ("Expected '='", "write key = value; a key with spaces needs quotes"),
+    ("Expected newline", "put one key = value on each line"),
+)
+_EXAMPLES = {
+    "kind": '"simulator"',
+    "name": '"p99 latency"',
+    "query": '"latency_p99"',
+    "metric": '"p99 latency"',
+    "numerator": '"errors"',
+    "denominator": '"requests"',
+}
+
+
+class ConfigError(Exception):
+    """A mistake in rollwatch.toml (or an override); str() is the whole message, one line."""
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.source, self.line, self.field, self.problem = source, line, field, problem
+        where = f"{source}:{line}" if source and line else source
+        super().__init__(": ".join(part for part in (where, field, problem) if part))
+
+
+def field_name(loc: Loc) -> str:
+    """`('gate', 1, 'confidence')` -> `gate[2].confidence`."""
+    text = ""
+    for part in loc:
+        text += f"[{part + 1}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".")
+
+
+def syntax_error(error: tomllib.TOMLDecodeError, source: str, text: str) -> ConfigError:
+    """tomllib's message with its position turned into `file:line` and a likely fix."""
+    message = str(error)
+    at = _AT.search(message)
+    line = int(at.group(1)) if at and at.group(1) else max(1, len(text.splitlines()))
+    message = message[: at.start()] if at else message
+    fix = next((f for start, f in _SYNTAX_FIXES if message.startswith(start)), None)
+    hint = fix or "see https://toml.io/en/v1.0.0 for the syntax"
+    message = message[:1].lower() + message[1:]
+    return ConfigError(f"TOML syntax: {message}; {hint}", source=source, line=line)
+
+
+def key_lines(text: str) -> dict[tuple[Loc, str | None], int]:
+    """The line of each table header (key None) and each key, by table.
+
+    The file has already parsed as TOML, so a line scan suffices; multi-line strings (queries)
+    are skipped so that their content is never mistaken for keys. `[[gate]]` tables are
+    numbered from 0 like the parsed list, and `(("gate",), None)` is the first of them.
+    """
+    found: dict[tuple[Loc, str | None], int] = {}
+    counts: dict[Loc, int] = {}
+    table: Loc = ()
+    open_quote: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if open_quote is not None:
+            if open_quote in line:
+                open_quote = None
+            continue
+        header, key = _HEADER.fullmatch(line), _KEY.match(line)
+        if header:
+            name: Loc = tuple(part.strip().strip("\"'") for part in header.group(2).split("."))
+            found.setdefault((name, None), number)
+            if header.group(1) == "[[":
+                counts[name] = counts.get(name, -1) + 1
+                name = (*name, counts[name])
+            table = name
+            found[(table, None)] = number
+        elif key:
+            found.setdefault((table, key.group(1).strip("\"'")), number)
+            quotes = [q for q in ('"""', "'''") if line.count(q) % 2 == 1]
+            open_quote = quotes[0] if quotes else None
+    return found
+
+
+def locate(loc: Loc, lines: dict[tuple[Loc, str | None], int]) -> int | None:
+    """The line of the key at `loc`, else of the innermost table holding it."""
+    for end in range(len(loc), -1, -1):
+        table, key = loc[:end], loc[end] if end < len(loc) else None
+        if isinstance(key, str) and (table, key) in lines:
+            return lines[(table, key)]
+        if (table, None) in lines:
+            return lines[(table, None)]
+    return None
+
+
+def explain(error: ErrorDetails, model: type[BaseModel] | None, key: str | None) -> str:
+    """What is wrong with one value and how to fix it, in the file's terms."""
+    kind, value = error["type"], error.get("input")
+    info = model.model_fields.get(key) if model is not None and key else None
+    if kind == "missing":
+        return f"required; add {key} = {_EXAMPLES.get(key or '', '...')}"
+    if kind == "extra_forbidden":
+        known = list(model.model_fields) if model is not None else []
+        close = difflib.get_close_matches(key or "", known, n=1)
+        return "unknown key; " + (
+            f"did you mean {close[0]}?" if close else f"known keys: {', '.join(known)}"
+        )
+    if kind == "value_error":
+        return error["msg"].removeprefix("Value error, ")
+    if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
+        brackets = f"[[{key}]]" if kind == "list_type" else f"[{key}]"
+        return f"must be a table: write {brackets} on its own line, then its keys"
+    if kind.startswith("time_delta"):
+        problem = 'must be a duration like "30s", "5m" or "1h30m", or a number of seconds'
+    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        problem = _bounds(info) + _example(info)
+    elif kind.startswith("bool"):
+        problem = "must be true or false, without quotes"
+    elif kind.startswith(("float", "int")):
+        problem = "must be a number" + _example(info)
+    elif kind.startswith("string"):
+        problem = "must be text in quotes"
+    else:
+        problem = error["msg"].replace("Input should be", "must be")
+    secret = key is not None and is_secret_key(key)
+    if isinstance(value, str | int | float) and not secret:
+        problem += f", not {json.dumps(value)}"
+    return problem
+
+
+def _bounds(info: FieldInfo | None) -> str:
+    rules = list(info.metadata) if info else []
+    low = next((rule for rule in rules if isinstance(rule, Gt | Ge)), None)
+    high = next((rule for rule in rules if isinstance(rule, Lt | Le)), None)
+    low_text = _number(low.gt if isinstance(low, Gt) else low.ge) if low else ""
+    high_text = _number(high.lt if isinstance(high, Lt) else high.le) if high else ""
+    if low and high:
+        return f"must be between {low_text} and {high_text}"
+    if low:
+        return ("must be more than " if isinstance(low, Gt) else "must be at least ") + low_text
+    if high:
+        return ("must be less than " if isinstance(high, Lt) else "must be at most ") + high_text
+    return "is out of range"
+
+
+def _number(bound: Any) -> str:
+    return duration_text(bound) if isinstance(bound, timedelta) else f"{bound:g}"
+
+
+def _example(info: FieldInfo | None) -> str:
+    default = info.default if info else PydanticUndefined
+    if isinstance(default, timedelta):
+        return f' (e.g. "{duration_text(default)}")'
+    if isinstance(default, int | float) and not isinstance(default, bool):
+        return f" (e.g. {default})"
+    return ""

@@ -1,0 +1,123 @@
+"""The data a gate judges: what the session holds for a metric, and the samples in a gate's window.
+
+A gate that cannot be judged on that data is held by raising `Held` with its result: missing or
+stale data, a metric not split by revision, or too few samples. Missing data never passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from backends.model import GateResult, GateStatus, Role
+from tui.format import duration
+from tui.judge.specs import CompareGate, GateSpec, MetricSpec, RateGate, RelativeGate
+
+Window = Sequence[tuple[float, float]]
+
+MIN_STALE = 60.0
+"""Seconds without a sample after which a series is stale, however fine its resolution."""
+
+
+@dataclass(frozen=True)
+class MetricData:
+    """What the session holds for one metric, values already scaled to display units.
+
+    Series are oldest first and may contain NaN or infinities, as stores send them.
+    `last_update` is the newest sample the session holds for the metric: it dates an empty
+    series, so a series that went quiet turns stale instead of waiting forever.
+    """
+
+    spec: MetricSpec
+    stable: Window
+    canary: Window
+    all: Window = ()
+    last_update: float | None = None
+
+
+class Held(Exception):
+    """Raised with the result of a gate that cannot be judged on the data at hand."""
+
+    def __init__(self, result: GateResult) -> None:
+        super().__init__(result.explanation)
+        self.result = result
+
+
+def gate_result(
+    gate: GateSpec,
+    label: str | None,
+    explanation: str,
+    *,
+    status: GateStatus | None = None,
+    samples: int = 0,
+    threshold: float | None = None,
+) -> GateResult:
+    """A gate's result; the status follows the label unless given."""
+    if status is None:
+        status = GateStatus.PASS if label == "Pass" else GateStatus.FAIL
+    return GateResult(
+        name=gate.name,
+        status=status,
+        explanation=explanation,
+        metric=gate.numerator if isinstance(gate, RateGate) else gate.metric,
+        classification=label,
+        samples=samples,
+        samples_needed=gate.min_samples,
+        threshold=threshold,
+    )
+
+
+def no_data(gate: GateSpec, reason: str) -> Held:
+    """Missing data holds a gate at pending, or fails it when it must have data."""
+    must = isinstance(gate, CompareGate) and gate.must_have_data
+    status = GateStatus.FAIL if must else GateStatus.PENDING
+    text = f"{gate.name}: {reason} — {status.value}"
+    return Held(gate_result(gate, "NoData", text, status=status))
+
+
+def pending(gate: GateSpec, reason: str, samples: int = 0) -> Held:
+    text = f"{gate.name}: {reason} — pending"
+    return Held(gate_result(gate, None, text, status=GateStatus.PENDING, samples=samples))
+
+
+def fetch(
+    gate: GateSpec, metrics: Mapping[str, MetricData], name: str, role: Role, now: float
+) -> tuple[MetricData, list[float]]:
+    """The metric and its values in the gate's window, `now - window < t <= now`.
+
+    Holds the gate when the metric is unknown, not split as needed, or stale: its newest sample
+    (or, for an empty series, the newest the session holds for the metric) is older than three
+    steps and at least a minute.
+    """
+    data = metrics.get(name)
+    what = f"{role.value} {name}" if isinstance(gate, RateGate) else role.value
+    if data is None:
+        raise no_data(gate, f"no data for metric {name!r} yet")
+    if role is not Role.ALL and not data.spec.split:
+        raise pending(gate, f"{name} is not split by revision")
+    series = {Role.CANARY: data.canary, Role.STABLE: data.stable, Role.ALL: data.all}[role]
+    newest = series[-1][0] if series else data.last_update
+    if newest is None:
+        raise no_data(gate, f"no {what} data yet")
+    if now - newest > max(3.0 * data.spec.resolution.total_seconds(), MIN_STALE):
+        raise no_data(gate, f"stale: no {what} data for {duration(now - newest)}")
+    start = now - gate.window.total_seconds()
+    return data, [v for t, v in series if start < t <= now]
+
+
+def fetch_both(
+    gate: RelativeGate | CompareGate, metrics: Mapping[str, MetricData], now: float
+) -> tuple[MetricData, list[float], list[float]]:
+    """The metric with its canary and stable values in the window."""
+    data, canary = fetch(gate, metrics, gate.metric, Role.CANARY, now)
+    return data, canary, fetch(gate, metrics, gate.metric, Role.STABLE, now)[1]
+
+
+def require(gate: GateSpec, *counts: int) -> int:
+    """The smallest sample count, holding the gate below min_samples or with no samples."""
+    have = min(counts)
+    if have == 0:
+        raise no_data(gate, f"no samples in the last {duration(gate.window.total_seconds())}")
+    if have < gate.min_samples:
+        raise pending(gate, f"{have} of {gate.min_samples} samples so far", samples=have)
+    return have

@@ -1,0 +1,295 @@
+"""The reference server of the generic HTTP deploy API: the simulator, served over HTTP.
+
+In-house deployers read it to learn the contract, the `http` adapter is tested against it, and a
+real Prometheus scrapes its `/metrics`, so the whole path from a store to the screen runs without
+a cluster. Only `/api/v1/*` needs the bearer token: `/metrics` is open, as a service's metrics
+port usually is to the scraper next to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import uvicorn
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from backends.base import BackendError, Conflict, NotFound
+from backends.clock import SystemClock
+from backends.http.api import (
+    EVENT_STREAM,
+    KEEPALIVE,
+    ROLLOUTS,
+    STATUS,
+    AbortRequest,
+    ApiError,
+    ErrorKind,
+    PromoteRequest,
+)
+from backends.model import Rollout, RolloutSummary
+from backends.simulator.adapter import Simulator
+from tui.sim_serve.exposition import Exposition
+
+GRACE = 2.0
+"""Seconds uvicorn waits on shutdown for responses to finish before it cuts them."""
+
+_SUMMARIES = TypeAdapter(list[RolloutSummary])
+_Body = TypeVar("_Body", bound=BaseModel)
+M = TypeVar("M", bound=BaseModel)
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class _Refused(Exception):
+    """A request the API turns down before the simulator sees it."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error = ApiError(error=kind, message=message, detail=detail)
+        self.headers = headers
+
+
+def _json(body: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body.model_dump_json(), status, headers, media_type="application/json")
+
+
+async def _error(_: Request, exc: Exception) -> Response:
+    """The simulator's refusal, in its own words: "checkout-api moved on: it is at step 3"."""
+    assert isinstance(exc, BackendError)
+    kind = ErrorKind.NOT_FOUND if isinstance(exc, NotFound) else ErrorKind.CONFLICT
+    return _json(ApiError(error=kind, message=exc.message, detail=exc.detail), STATUS[kind])
+
+
+async def _body(request: Request, model: type[_Body]) -> _Body:
+    """The request's JSON body as `model`, or 400 naming the first field that is wrong."""
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise _Refused(ErrorKind.BAD_REQUEST, "the body is not JSON", first["msg"]) from None
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise _Refused(
+            ErrorKind.BAD_REQUEST, "the body does not fit the API", f"{where}: {first['msg']}"
+        ) from None
+
+
+def _walled(model: M, wall: Callable[[datetime], datetime] | None) -> M:
+    """The model with every moment in wall-clock time.
+
+    A sped-up simulator dates its rollouts in simulated time, which runs ahead of the clock of
+    whoever reads the API (and of the store that scrapes /metrics); mapped back, elapsed times,
+    bakes and step marks agree with the metrics.
+    """
+    if wall is None:
+        return model
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return wall(value)
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return type(model).model_validate(walk(model.model_dump()))
+
+
+def _sse(rollout: Rollout) -> str:
+    """One server-sent event; JSON keeps newlines escaped, so `data:` stays on one line."""
+    return f"event: rollout\nid: {rollout.version or ''}\ndata: {rollout.model_dump_json()}\n\n"
+
+
+class SimulatorApi:
+    """The routes over one simulator; `app` is the ASGI application to serve."""
+
+    def __init__(
+        self, sim: Simulator, *, token: str | None = None, keepalive: float = KEEPALIVE
+    ) -> None:
+        self.sim = sim
+        clock = sim.clock
+        self._wall = clock.wall if isinstance(clock, SystemClock) and clock.speed != 1 else None
+        self._token = token.encode() if token else None
+        self._keepalive = keepalive
+        self._exposition = Exposition(sim)
+        self._streams: set[asyncio.Queue[Rollout | None]] = set()
+        api = self._guarded
+        self.app = Starlette(
+            routes=[
+                Route("/metrics", self._metrics),
+                Route(ROLLOUTS, api(self._list)),
+                Route(ROLLOUTS + "/{id:path}/watch", api(self._watch)),
+                Route(ROLLOUTS + "/{id:path}/promote", api(self._promote), methods=["POST"]),
+                Route(ROLLOUTS + "/{id:path}/abort", api(self._abort), methods=["POST"]),
+                Route(ROLLOUTS + "/{id:path}/retry", api(self._retry), methods=["POST"]),
+                Route(ROLLOUTS + "/{id:path}", api(self._get)),
+            ],
+            exception_handlers={
+                _Refused: self._refused,
+                NotFound: _error,
+                Conflict: _error,
+                HTTPException: self._http_error,
+            },
+        )
+
+    def close_streams(self) -> None:
+        """End every open watch cleanly, so that a shutting-down server need not cut them."""
+        for queue in self._streams:
+            queue.put_nowait(None)
+
+    # plumbing
+
+    def _guarded(self, endpoint: Endpoint) -> Endpoint:
+        async def guarded(request: Request) -> Response:
+            self._authorize(request)
+            return await endpoint(request)
+
+        return guarded
+
+    def _authorize(self, request: Request) -> None:
+        if self._token is None:
+            return
+        header = request.headers.get("authorization")
+        scheme, _, credentials = (header or "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            credentials.strip().encode(), self._token
+        ):
+            return
+        if header is None:
+            raise _Refused(
+                ErrorKind.UNAUTHORIZED,
+                "this server needs a bearer token",
+                "send the header Authorization: Bearer <token>",
+                {"WWW-Authenticate": 'Bearer realm="rollwatch"'},
+            )
+        raise _Refused(
+            ErrorKind.UNAUTHORIZED,
+            "the bearer token was not accepted",
+            headers={"WWW-Authenticate": 'Bearer realm="rollwatch", error="invalid_token"'},
+        )
+
+    @staticmethod
+    async def _refused(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, _Refused)
+        return _json(exc.error, STATUS[exc.error.error], exc.headers)
+
+    @staticmethod
+    async def _http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            body = ApiError(
+                error=ErrorKind.METHOD_NOT_ALLOWED,
+                message=f"{request.method} is not allowed on {request.url.path}",
+                detail=f"allowed: {headers.get('Allow', 'none')}",
+            )
+        else:
+            body = ApiError(
+                error=ErrorKind.NOT_FOUND,
+                message=f"no endpoint {request.url.path}",
+                detail=f"the API lives under {ROLLOUTS}",
+            )
+        return _json(body, exc.status_code, headers)
+
+    # endpoints
+
+    async def _metrics(self, _: Request) -> Response:
+        text = await self._exposition.render()
+        return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    async def _list(self, _: Request) -> Response:
+        rollouts = [_walled(r, self._wall) for r in await self.sim.list_rollouts()]
+        return Response(_SUMMARIES.dump_json(rollouts), media_type="application/json")
+
+    async def _get(self, request: Request) -> Response:
+        rollout = _walled(await self.sim.get_rollout(request.path_params["id"]), self._wall)
+        return _json(rollout, headers={"ETag": f'"{rollout.version}"'})
+
+    async def _promote(self, request: Request) -> Response:
+        body = await _body(request, PromoteRequest)
+        rollout_id = request.path_params["id"]
+        rollout = await self.sim.promote(rollout_id, expect=body.expect, full=body.full)
+        return _json(_walled(rollout, self._wall))
+
+    async def _abort(self, request: Request) -> Response:
+        body = await _body(request, AbortRequest)
+        rollout = await self.sim.abort(request.path_params["id"], expect=body.expect)
+        return _json(_walled(rollout, self._wall))
+
+    async def _retry(self, request: Request) -> Response:
+        return _json(_walled(await self.sim.retry(request.path_params["id"]), self._wall))
+
+    async def _watch(self, request: Request) -> Response:
+        rollout_id = request.path_params["id"]
+        await self.sim.get_rollout(rollout_id)
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return StreamingResponse(self._events(rollout_id), headers=headers, media_type=EVENT_STREAM)
+
+    async def _events(self, rollout_id: str) -> AsyncIterator[str]:
+        """Snapshots as they come, a keepalive comment whenever none came for a while.
+
+        A separate task reads the simulator so that waiting for the next snapshot can time out
+        without cancelling the simulator's watch in the middle of a step.
+        """
+        queue: asyncio.Queue[Rollout | None] = asyncio.Queue()
+
+        async def pump() -> None:
+            try:
+                async for rollout in self.sim.watch_rollout(rollout_id):
+                    queue.put_nowait(rollout)
+            finally:
+                queue.put_nowait(None)
+
+        self._streams.add(queue)
+        reader = asyncio.create_task(pump())
+        try:
+            while True:
+                try:
+                    rollout = await asyncio.wait_for(queue.get(), self._keepalive)
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+                    continue
+                if rollout is None:
+                    return
+                yield _sse(_walled(rollout, self._wall))
+        finally:
+            self._streams.discard(queue)
+            reader.cancel()
+
+
+class ApiServer(uvicorn.Server):
+    """uvicorn that ends the watch streams when it shuts down.
+
+    An event stream never finishes by itself, and uvicorn waits for every open response before
+    it exits: without this, Ctrl-C would hang while a rollwatch is attached.
+    """
+
+    def __init__(self, api: SimulatorApi, *, log_level: str = "warning") -> None:
+        config = uvicorn.Config(
+            api.app,
+            log_level=log_level,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=GRACE,
+        )
+        super().__init__(config)
+        self.api = api
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.api.close_streams()
+        await super().shutdown(sockets)
