@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 
 from backends.clock import VirtualClock  # noqa: E402
 from tests.conftest import START  # noqa: E402
-from tests.tui_helpers import demo_app, settle  # noqa: E402
+from tests.helpers.tui_helpers import demo_app, settle  # noqa: E402
 
 SCENARIOS = ("healthy", "latency-regression")
 SIZES = ((120, 36), (80, 24))

@@ -10,7 +10,7 @@ import pytest
 
 from backends.clock import VirtualClock
 from backends.simulator.adapter import Simulator, SimulatorOptions
-from tests.kube_fake import FakeKube, serving
+from tests.helpers.kube_fake import FakeKube, serving
 
 START = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 """Every test's world begins at the same instant, so screenshots and numbers repeat."""

@@ -16,7 +16,7 @@ from backends.kubernetes.client import Obj
 from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS, change_keys
 from backends.model import Expectation, GateSource, GateStatus, Phase, StepKind
 from backends.registry import AdapterContext
-from tests.kube_fake import FakeKube, options, replicaset
+from tests.helpers.kube_fake import FakeKube, options, replicaset
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 STEPS = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {"duration": "10m"}}]

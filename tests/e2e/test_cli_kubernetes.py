@@ -1,6 +1,6 @@
 """The command line against the fake Kubernetes API: config, --context, -n and -A.
 
-No Kubernetes API server can run on this machine; tests/kube_fake.py serves real HTTP with
+No Kubernetes API server can run on this machine; tests/helpers/kube_fake.py serves real HTTP with
 list and watch semantics and objects written from the Argo Rollouts facts.
 """
 
@@ -11,7 +11,7 @@ import contextlib
 import io
 from pathlib import Path
 
-from tests.test_argo import rollout
+from tests.adapters.test_argo import rollout
 from tui.cli.main import main
 
 

@@ -15,8 +15,8 @@ from backends.kubernetes.argo import adapter as argo
 from backends.kubernetes.client import KubeOptions, connect, error_for, resource_path
 from backends.kubernetes.watch import Source, list_and_watch
 from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
-from tests.kube_fake import FakeKube, Recorded, options
-from tests.test_argo import ID, replicasets, rollout
+from tests.adapters.test_argo import ID, replicasets, rollout
+from tests.helpers.kube_fake import FakeKube, Recorded, options
 
 ROLLOUTS = resource_path("argoproj.io/v1alpha1", "rollouts", "shop")
 

@@ -25,7 +25,7 @@ from tui.judge.stats import rank as stats
 from tui.judge.stats import sample as sample_stats
 from tui.judge.verdict import MetricData, evaluate_gate
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 VECTORS = FIXTURES / "kayenta" / "kayenta_test_vectors.json"
 
 pytestmark = pytest.mark.skipif(

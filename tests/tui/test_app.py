@@ -6,7 +6,7 @@ from textual.widgets import Button, Static
 
 from backends.clock import VirtualClock
 from backends.model import Phase, Role
-from tests.tui_helpers import actions_done, demo_app, settle
+from tests.helpers.tui_helpers import actions_done, demo_app, settle
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.metric_row import MetricRow
@@ -151,7 +151,7 @@ async def test_promoting_a_failing_canary_needs_the_name_typed(clock: VirtualClo
 
 async def test_a_store_outage_is_shown_and_clears(clock: VirtualClock):
     from backends.simulator.adapter import Simulator, SimulatorOptions
-    from tests.test_session import RecordingStore
+    from tests.unit.test_session import RecordingStore
     from tui.app import RollwatchApp
     from tui.session.wiring import on_simulator
 

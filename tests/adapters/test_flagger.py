@@ -15,7 +15,7 @@ from backends.kubernetes.flagger import canary as flagger_canary
 from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import EventLevel, Expectation, GateStatus, Phase, StepKind
 from backends.registry import AdapterContext
-from tests.kube_fake import FakeKube, FakeLoadTester, options, replicaset, serving
+from tests.helpers.kube_fake import FakeKube, FakeLoadTester, options, replicaset, serving
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ID = "test/podinfo"

@@ -1,7 +1,7 @@
 """The Prometheus adapter against answers a real store cannot be made to give on demand.
 
 A 503 followed by a success, garbage JSON, a slow answer, a sample value that is not a number:
-these come from a scripted HTTP server on a loopback port (tests.servers.StubServer), so the
+these come from a scripted HTTP server on a loopback port (tests.helpers.servers.StubServer), so the
 adapter's real sockets, form encoding and headers are exercised rather than a patched httpx.
 """
 
@@ -19,9 +19,9 @@ from backends.base import BadResponse, NotFound, Unauthorized, Unreachable
 from backends.model import MetricQuery, QueryContext, QueryResult, Role
 from backends.prometheus.adapter import PrometheusBackend
 from backends.prometheus.options import PrometheusOptions
-from tests.servers import Reply, StubServer
+from tests.helpers.servers import Reply, StubServer
 
-pytest_plugins = ["tests.servers"]
+pytest_plugins = ["tests.helpers.servers"]
 
 CONTEXT = QueryContext(service="checkout", stable_revision="aaa111", canary_revision="bbb222")
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)

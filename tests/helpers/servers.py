@@ -6,8 +6,8 @@ gets a free port and a temporary data directory; data is seeded before the first
 blocks for Prometheus, the import API for VictoriaMetrics) so tests assert exact numbers, and scrape
 targets can be added so an end-to-end test can have the store scrape `rollwatch sim-serve`.
 
-Use the fixtures from a test module with `pytest_plugins = ["tests.servers"]`. A missing binary
-skips the test, unless ROLLWATCH_REQUIRE_SERVERS=1 (CI), where it fails.
+Use the fixtures from a test module with `pytest_plugins = ["tests.helpers.servers"]`. A
+missing binary skips the test, unless ROLLWATCH_REQUIRE_SERVERS=1 (CI), where it fails.
 
 Timing: either store is ready within about 0.2 s. Prometheus 2.42 applies scrape targets only
 after its discovery manager's 5 s update throttle, so the first scrape lands ~6 s after start;

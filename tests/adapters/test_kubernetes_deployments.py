@@ -14,7 +14,7 @@ from backends.kubernetes.client import Obj
 from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import Expectation, Phase
 from backends.registry import AdapterContext
-from tests.kube_fake import FakeKube, options, replicaset
+from tests.helpers.kube_fake import FakeKube, options, replicaset
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ID = "shop/api"

@@ -2,8 +2,8 @@
 
 Garbage JSON, a 503, a bare 409 from a proxy, a silent server, an event stream in another
 deployer's style: these come from a scripted HTTP server on a loopback port
-(tests.servers.StubServer), so the adapter's real sockets and headers are exercised rather than
-a patched httpx. Everything `sim-serve` can do is tested against it in test_http_api.py.
+(tests.helpers.servers.StubServer), so the adapter's real sockets and headers are exercised
+rather than a patched httpx. Everything `sim-serve` can do is tested against it in test_http_api.py.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from backends.base import (
 from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
 from backends.model import Expectation, Rollout
 from backends.simulator.adapter import Simulator
-from tests.servers import Reply, StubServer, free_port
+from tests.helpers.servers import Reply, StubServer, free_port
 
-pytest_plugins = ["tests.servers"]
+pytest_plugins = ["tests.helpers.servers"]
 
 ID = "shop/checkout-api"
 

@@ -29,7 +29,7 @@ The settings, chosen so that both stores finish well within 90 s on two cores:
   start together, so the healthy store fills while the regression is judged.
 - The judge's bake is set to 0: sim-serve reports its rollouts in wall-clock time, so the
   starter's 2 m bake would hold a passing verdict for up to two real minutes. Bake holds are
-  tested under the virtual clock (tests/test_session.py); here the stores are under test.
+  tested under the virtual clock (tests/unit/test_session.py); here the stores are under test.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ import httpx
 import pytest
 
 from backends.http.api import ROLLOUTS
-from tests.servers import KINDS, MetricsServer, ServerFactory
-from tests.sim_server import sim_serve_process
+from tests.helpers.servers import KINDS, MetricsServer, ServerFactory
+from tests.helpers.sim_server import sim_serve_process
 from tui.app import RollwatchApp
 from tui.config.load import load_config
 from tui.session.wiring import from_config
@@ -59,7 +59,7 @@ from tui.widgets.gates_panel import GatesPanel
 from tui.widgets.graph import GraphData, MetricGraph
 from tui.widgets.metric_row import MetricRow
 
-pytest_plugins = ["tests.servers"]
+pytest_plugins = ["tests.helpers.servers"]
 pytestmark = pytest.mark.servers
 
 ROLLOUT = "shop/checkout-api"

@@ -17,7 +17,7 @@ import pytest
 from backends.clock import VirtualClock
 from backends.model import Expectation, MetricQuery, QueryContext, Role
 from backends.simulator.adapter import Simulator, SimulatorOptions
-from tests.sim_server import serving
+from tests.helpers.sim_server import serving
 from tui.sim_serve.exposition import Exposition
 from tui.sim_serve.server import SimulatorApi
 

@@ -32,7 +32,7 @@ from backends.prometheus import promql
 from backends.prometheus.adapter import PrometheusBackend, create
 from backends.prometheus.options import PrometheusOptions
 from backends.registry import METRICS_GROUP, AdapterContext, load_factory
-from tests.servers import (
+from tests.helpers.servers import (
     KINDS,
     REQUIRE_ENV,
     MetricsServer,
@@ -46,7 +46,7 @@ from tests.servers import (
     self_signed_cert,
 )
 
-pytest_plugins = ["tests.servers"]
+pytest_plugins = ["tests.helpers.servers"]
 
 SAMPLES = 241
 CONTEXT = QueryContext(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from backends.model import Phase
-from tests.sim_server import sim_serve_process
+from tests.helpers.sim_server import sim_serve_process
 from tui.app import RollwatchApp
 from tui.cli.main import main
 

@@ -1,6 +1,6 @@
 """SVG snapshots of the watch screen at pinned sizes, under the virtual clock.
 
-Update them with `pytest tests/test_snapshots.py --snapshot-update` after a deliberate change,
+Update them with `pytest tests/tui/test_snapshots.py --snapshot-update` after a deliberate change,
 and look at the report before committing.
 """
 
@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 
 from backends.clock import VirtualClock
 from tests.conftest import START
-from tests.tui_helpers import demo_app, settle
+from tests.helpers.tui_helpers import demo_app, settle
 
 
 @pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])

@@ -20,10 +20,10 @@ import pytest
 from backends.model import MetricQuery, QueryContext, QueryResult, Role
 from backends.prometheus.adapter import PrometheusBackend
 from backends.prometheus.options import PrometheusOptions
-from tests.servers import KINDS, Kind, ServerFactory
-from tests.sim_server import sim_serve_process
+from tests.helpers.servers import KINDS, Kind, ServerFactory
+from tests.helpers.sim_server import sim_serve_process
 
-pytest_plugins = ["tests.servers"]
+pytest_plugins = ["tests.helpers.servers"]
 pytestmark = pytest.mark.servers
 
 SELECT = 'service="{service}",namespace="{namespace}",revision=~"{revision}"'

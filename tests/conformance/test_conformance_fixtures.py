@@ -38,7 +38,7 @@ from backends.model import GateStatus, Phase
 
 yaml = pytest.importorskip("yaml")
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 pytestmark = pytest.mark.skipif(
     not FIXTURES.is_dir(), reason=f"real-object fixtures not found at {FIXTURES} (CI has them)"
 )

@@ -1,7 +1,7 @@
 """The `http` adapter against `sim-serve`, the reference server of the generic HTTP deploy API.
 
-The server runs in-process on a loopback port (tests.sim_server) with the simulator on a virtual
-clock, so every request crosses a real socket and the numbers repeat.
+The server runs in-process on a loopback port (tests.helpers.sim_server) with the simulator on
+a virtual clock, so every request crosses a real socket and the numbers repeat.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from backends.http.api import ROLLOUTS
 from backends.model import Expectation, Phase
 from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
 from backends.simulator.adapter import Simulator
-from tests.sim_server import Running, serving
+from tests.helpers.sim_server import Running, serving
 from tui.sim_serve.server import SimulatorApi
 
 ID = "shop/checkout-api"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WAIT = 5.0
 """Seconds any single step may take before the test fails instead of hanging."""
 
