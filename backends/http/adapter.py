@@ -108,7 +108,7 @@ def _snippet(text: str) -> str:
 
 async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
     """The data of each `rollout` event (or unnamed one); comments such as keepalives drop out."""
-    event, data = "message", []
+    event, data = "message", list[str]()
     async for line in lines:
         if not line:
             if data and event in ("message", "rollout"):

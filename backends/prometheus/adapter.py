@@ -191,11 +191,11 @@ class PrometheusBackend:
                 return_exceptions=True,
             )
             found = {}
-            for role, answer in zip(queries, answers, strict=True):
-                if isinstance(answer, BaseException):
-                    raise answer
-                warnings.extend(answer.warnings)
-                found[role] = answer.series
+            for role, outcome in zip(queries, answers, strict=True):
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                warnings.extend(outcome.warnings)
+                found[role] = outcome.series
 
         series: dict[Role, MetricSeries] = {}
         missing: list[Role] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from tui.config.load import ConfigError, effective_config_text, load_config
 from tui.config.starter import default_metrics, starter, starter_pairs
@@ -17,7 +18,7 @@ from tui.config.text import inline_secrets
 EXIT_USAGE = 2
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register `config check` and `config init` on the top-level command parsers."""
     config = subparsers.add_parser(
         "config",

@@ -163,8 +163,9 @@ async def wait(
     unsubscribe = session.subscribe(waiter)
     runner = asyncio.create_task(session.run())
     try:
+        either: set[asyncio.Future[Any]] = {waiter.done, runner}
         finished, _ = await asyncio.wait(
-            {waiter.done, runner}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            either, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
         if runner in finished:
             runner.result()

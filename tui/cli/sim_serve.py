@@ -11,6 +11,7 @@ import asyncio
 import os
 import socket
 import sys
+from typing import Any
 
 from backends.clock import SystemClock
 from backends.http.api import ROLLOUTS
@@ -35,7 +36,7 @@ def _token_from_env(name: str) -> str:
     return value
 
 
-def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_command(commands: argparse._SubParsersAction[Any]) -> None:
     parser = commands.add_parser(
         "sim-serve",
         help="serve the simulator over the HTTP deploy API, with Prometheus /metrics",

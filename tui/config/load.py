@@ -204,7 +204,9 @@ def _shape(raw: dict[str, Any]) -> dict[str, Any]:
     for name, key in _DURATIONS.items():
         tables = data.get(name)
         for table in tables if isinstance(tables, list) else [tables]:
-            value = table.get(key) if isinstance(table, dict) else None
+            if not isinstance(table, dict):
+                continue
+            value = table.get(key)
             if isinstance(value, str) and (delta := parse_duration(value)) is not None:
                 table[key] = delta
     return data

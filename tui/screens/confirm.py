@@ -55,7 +55,7 @@ class ConfirmScreen(ModalScreen[str | None]):
         self._details = details
         self._require = require_typed
         self._danger = danger
-        self.AUTO_FOCUS = "#typed" if require_typed else "#confirm"
+        self.AUTO_FOCUS = "#typed" if require_typed else "#confirm"  # type: ignore[misc]
 
     def compose(self) -> ComposeResult:
         with Vertical():

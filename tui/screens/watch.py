@@ -124,7 +124,7 @@ class WatchScreen(Screen[None]):
     # session updates
 
     @on(SessionUpdate)
-    def _on_update(self, message: SessionUpdate) -> None:
+    def _on_session_update(self, message: SessionUpdate) -> None:
         update = message.update
         if isinstance(update, RolloutChanged):
             self._show_rollout(update.rollout)

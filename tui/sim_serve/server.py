@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import math
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -285,7 +286,7 @@ class ApiServer(uvicorn.Server):
             log_level=log_level,
             access_log=False,
             lifespan="off",
-            timeout_graceful_shutdown=GRACE,
+            timeout_graceful_shutdown=math.ceil(GRACE),
         )
         super().__init__(config)
         self.api = api

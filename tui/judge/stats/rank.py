@@ -154,7 +154,7 @@ def order_statistics(
         high_at = math.ceil((last / total + spread) * len(sample))
         low = sample[low_at] if low_at >= 0 else -math.inf
         high = sample[high_at] if high_at < len(sample) else math.inf
-        below, band = 0, []
+        below, band = 0, list[float]()
         for x in xs:
             row = partial(operator.sub, x)
             start = bisect_left(ys, low, key=row)
