@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from backends.base import Unauthorized
+from backends.errors import Unauthorized
 
 TOKEN_OPTIONS = ("token", "token_env", "token_file")
 

@@ -25,10 +25,10 @@ from pydantic import (
 )
 
 from backends import connection as auth
-from backends.base import (
+from backends.base import Capability
+from backends.errors import (
     BackendError,
     BadResponse,
-    Capability,
     Conflict,
     NotFound,
     Unauthorized,

@@ -20,7 +20,7 @@ from lightkube.config.client_adapter import ConnectionParams
 from lightkube.config.kubeconfig import KubeConfig
 from lightkube.core.exceptions import ConfigError
 
-from backends.base import BackendError, BadResponse, Conflict, NotFound, Unauthorized, Unreachable
+from backends.errors import BackendError, BadResponse, Conflict, NotFound, Unauthorized, Unreachable
 
 Obj = dict[str, Any]
 

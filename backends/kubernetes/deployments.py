@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from backends.base import Capability, Conflict, NotFound, Unsupported
+from backends.base import Capability
+from backends.errors import Conflict, NotFound, Unsupported
 from backends.kubernetes.client import (
     JSON_PATCH,
     STRATEGIC_MERGE_PATCH,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Self
 
-from backends.base import Conflict, NotFound
 from backends.clock import Clock
+from backends.errors import Conflict, NotFound
 from backends.kubernetes.client import KubeApi, KubeOptions, Obj, connect, resource_path, split_id
 from backends.kubernetes.objects import (
     DEFAULT_CHANGE_ANNOTATIONS,

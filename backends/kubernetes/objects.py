@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from backends.base import BackendError
+from backends.errors import BackendError
 from backends.kubernetes.client import Obj
 from backends.model import Change, EventLevel, Revision, Role, RolloutEvent
 

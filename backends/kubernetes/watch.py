@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from backends.base import Unreachable
 from backends.clock import Clock
+from backends.errors import Unreachable
 from backends.kubernetes.client import Expired, KubeApi, KubeOptions, Obj, error_for
 
 

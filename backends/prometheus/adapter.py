@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from backends.base import BadResponse, Unreachable
+from backends.errors import BadResponse, Unreachable
 from backends.model import MetricQuery, MetricSeries, QueryContext, QueryResult, Role
 from backends.prometheus import promql
 from backends.prometheus.options import PrometheusOptions, request_auth, ssl_context

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
-from backends.base import BadResponse, NotFound, Unauthorized
+from backends.errors import BadResponse, NotFound, Unauthorized
 from backends.model import Point, Role
 
 _SNIPPET = 300

@@ -18,8 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backends.base import BadResponse, Capability, NotFound
+from backends.base import Capability
 from backends.clock import Clock
+from backends.errors import BadResponse, NotFound
 from backends.model import (
     Expectation,
     MetricQuery,

@@ -12,7 +12,7 @@ import bisect
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from backends.base import Conflict
+from backends.errors import Conflict
 from backends.model import (
     Change,
     EventLevel,

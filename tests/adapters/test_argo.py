@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from backends.base import BackendError, Capability, Conflict
+from backends.base import Capability
+from backends.errors import BackendError, Conflict
 from backends.kubernetes.argo import adapter as argo
 from backends.kubernetes.argo import phase as ap
 from backends.kubernetes.client import Obj

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from backends.base import Capability, Conflict, Unsupported
+from backends.base import Capability
+from backends.errors import Conflict, Unsupported
 from backends.kubernetes.client import Obj
 from backends.kubernetes.flagger import adapter as flagger
 from backends.kubernetes.flagger import canary as flagger_canary

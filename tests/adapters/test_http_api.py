@@ -20,8 +20,9 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from backends.base import Conflict, DeployBackend, NotFound, Unauthorized, Unreachable
+from backends.base import DeployBackend
 from backends.clock import VirtualClock
+from backends.errors import Conflict, NotFound, Unauthorized, Unreachable
 from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
 from backends.http.api import ROLLOUTS
 from backends.model import Expectation, Phase

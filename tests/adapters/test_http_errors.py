@@ -13,14 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from backends.base import (
-    BadResponse,
-    Conflict,
-    NotFound,
-    Unauthorized,
-    Unreachable,
-    Unsupported,
-)
+from backends.errors import BadResponse, Conflict, NotFound, Unauthorized, Unreachable, Unsupported
 from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
 from backends.model import Expectation, Rollout
 from backends.simulator.adapter import Simulator

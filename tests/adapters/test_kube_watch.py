@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import BackendError, DeployBackend, NotFound, Unauthorized, Unreachable
+from backends.base import DeployBackend
+from backends.errors import BackendError, NotFound, Unauthorized, Unreachable
 from backends.kubernetes.argo import adapter as argo
 from backends.kubernetes.client import KubeOptions, connect, error_for, resource_path
 from backends.kubernetes.watch import Source, list_and_watch

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from backends.base import Capability, Conflict, NotFound, Unsupported
+from backends.base import Capability
+from backends.errors import Conflict, NotFound, Unsupported
 from backends.kubernetes import deployments as k8s
 from backends.kubernetes.client import Obj
 from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS

@@ -26,7 +26,7 @@ import pytest
 import respx
 from pydantic import ValidationError
 
-from backends.base import BadResponse, NotFound, Unauthorized, Unreachable
+from backends.errors import BadResponse, NotFound, Unauthorized, Unreachable
 from backends.model import MetricQuery, MetricSeries, QueryContext, Role
 from backends.prometheus import promql
 from backends.prometheus.adapter import PrometheusBackend, create

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from backends.base import BadResponse, NotFound, Unauthorized, Unreachable
+from backends.errors import BadResponse, NotFound, Unauthorized, Unreachable
 from backends.model import MetricQuery, QueryContext, QueryResult, Role
 from backends.prometheus.adapter import PrometheusBackend
 from backends.prometheus.options import PrometheusOptions

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from backends.base import Conflict, Unreachable
 from backends.clock import VirtualClock
+from backends.errors import Conflict, Unreachable
 from backends.model import (
     EventLevel,
     Expectation,

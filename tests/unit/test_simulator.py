@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from backends.base import Capability, Conflict, NotFound
+from backends.base import Capability
 from backends.clock import VirtualClock
+from backends.errors import Conflict, NotFound
 from backends.model import Expectation, MetricQuery, Phase, QueryContext, Role
 from backends.simulator.adapter import Simulator, SimulatorOptions
 from backends.simulator.world import SCENARIOS

@@ -10,7 +10,8 @@ import argparse
 import json
 import sys
 
-from backends.base import Capability, NotFound
+from backends.base import Capability
+from backends.errors import NotFound
 from backends.model import Expectation, RolloutSummary
 from backends.registry import DEPLOY_GROUP, adapter_names
 from tui import format

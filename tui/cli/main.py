@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from backends.base import BackendError, Conflict
+from backends.errors import BackendError, Conflict
 from tui.cli import arguments, commands, sim_serve
 from tui.cli import config as config_commands
 from tui.config.load import ConfigError

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from backends.base import BackendError
+from backends.errors import BackendError
 from backends.model import GateResult, GateStatus, Role, Rollout
 from tui import format
 from tui.messages import SessionUpdate

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from backends.base import Capability, Unsupported
+from backends.base import Capability
+from backends.errors import Unsupported
 from backends.model import EventLevel, Expectation, Rollout, RolloutEvent
 
 

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from backends.base import BackendError, MetricsBackend
+from backends.base import MetricsBackend
 from backends.clock import Clock
+from backends.errors import BackendError
 from backends.model import EventLevel, MetricQuery, QueryContext, RolloutEvent
 from tui.session.windows import MetricWindow
 

@@ -13,8 +13,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from backends.base import BackendError, DeployBackend, MetricsBackend
+from backends.base import DeployBackend, MetricsBackend
 from backends.clock import Clock
+from backends.errors import BackendError
 from backends.model import (
     EventLevel,
     GateStatus,

@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from backends.base import BackendError, DeployBackend, MetricsBackend
+from backends.base import DeployBackend, MetricsBackend
 from backends.clock import Clock, SystemClock
+from backends.errors import BackendError
 from backends.registry import (
     DEPLOY_GROUP,
     METRICS_GROUP,

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from backends.base import BackendError, Conflict, NotFound
 from backends.clock import SystemClock
+from backends.errors import BackendError, Conflict, NotFound
 from backends.http.api import (
     EVENT_STREAM,
     KEEPALIVE,

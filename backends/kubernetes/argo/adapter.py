@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from backends.base import Capability, NotFound
+from backends.base import Capability
+from backends.errors import NotFound
 from backends.kubernetes.argo import analysis as argo_analysis
 from backends.kubernetes.argo import phase as ap
 from backends.kubernetes.argo import steps as argo_steps

@@ -14,8 +14,9 @@ from typing import Any
 
 import httpx
 
-from backends.base import BackendError, Capability, Conflict, Unreachable, Unsupported
+from backends.base import Capability
 from backends.clock import Clock
+from backends.errors import BackendError, Conflict, Unreachable, Unsupported
 from backends.kubernetes.client import KubeApi, KubeOptions, Obj, resource_path
 from backends.kubernetes.deployments import HASH_LABEL
 from backends.kubernetes.flagger.canary import AWAITING, to_rollout
