@@ -7,34 +7,17 @@ backoff, and an action must reach the deployer at most once per confirmation.
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    FilePath,
-    SecretStr,
-    TypeAdapter,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from backends import connection as auth
 from backends.base import Capability
-from backends.errors import (
-    BackendError,
-    BadResponse,
-    Conflict,
-    NotFound,
-    Unauthorized,
-    Unreachable,
-    Unsupported,
-)
+from backends.connection.client import open_client
+from backends.connection.failures import snippet, status_error, unreachable
+from backends.connection.options import ConnectionOptions
+from backends.errors import BackendError, BadResponse, Conflict, NotFound, Unreachable
 from backends.http.api import (
     EVENT_STREAM,
     KEEPALIVE,
@@ -50,60 +33,13 @@ from backends.registry import AdapterContext
 WATCH_IDLE = 4 * KEEPALIVE
 """Seconds without a byte after which a watch counts as dead: servers send keepalives."""
 
-_SNIPPET = 300
 _SUMMARIES = TypeAdapter(list[RolloutSummary])
 _ROLLOUT = TypeAdapter(Rollout)
 _Model = TypeVar("_Model")
 
 
-class HttpDeployOptions(BaseModel):
-    """The `[deploy]` table of rollwatch.toml for `adapter = "http"`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    url: str = Field(description="Base URL of the deployer, without /api/v1.")
-    token: SecretStr | None = None
-    token_env: str | None = None
-    token_file: FilePath | None = None
-    timeout: float = Field(default=10.0, gt=0)
-    verify: bool = True
-    ca_file: FilePath | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, url: str) -> str:
-        return auth.base_url(url, credentials_hint="token_env or token_file")
-
-    @field_validator("token_env")
-    @classmethod
-    def _check_env(cls, name: str | None) -> str | None:
-        return auth.env_is_set(name)
-
-    @model_validator(mode="after")
-    def _check_combinations(self) -> HttpDeployOptions:
-        auth.only_one(self, auth.TOKEN_OPTIONS)
-        if self.ca_file and not self.verify:
-            raise ValueError("ca_file is ignored when verify = false; drop one of them")
-        return self
-
-
-def _auth(options: HttpDeployOptions) -> tuple[httpx.Auth | None, str]:
-    """The request auth and a description of it that is safe to show."""
-    return auth.bearer(options.token, options.token_env, options.token_file) or (None, "no token")
-
-
-def _ssl_context(options: HttpDeployOptions) -> ssl.SSLContext:
-    """The system trust store plus `ca_file`, so a CA installed on the host is honoured."""
-    context = ssl.create_default_context(cafile=options.ca_file)
-    if not options.verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _snippet(text: str) -> str:
-    text = " ".join(text.split())
-    return text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else "")
+class HttpDeployOptions(ConnectionOptions):
+    """The `[deploy]` table of rollwatch.toml for `adapter = "http"`: the connection options."""
 
 
 async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
@@ -133,14 +69,9 @@ class HttpDeployBackend:
     def __init__(self, options: HttpDeployOptions, *, idle: float = WATCH_IDLE) -> None:
         """`idle` is injected so that tests see a silent watch die without waiting a minute."""
         self.options = options
-        credentials, self._auth_description = _auth(options)
         self._idle = idle
-        self._client = httpx.AsyncClient(
-            base_url=options.url,
-            auth=credentials,
-            timeout=options.timeout,
-            verify=_ssl_context(options),
-            headers={"Accept": "application/json"},
+        self._client, self._auth_description = open_client(
+            options, headers={"Accept": "application/json"}, base_url=options.url
         )
 
     def __repr__(self) -> str:
@@ -204,12 +135,10 @@ class HttpDeployBackend:
     ) -> httpx.Response:
         try:
             response = await self._client.request(method, path, json=body)
-        except httpx.TimeoutException:
-            raise Unreachable(
-                f"{self.options.url} did not answer {what} within {self.options.timeout:g}s"
-            ) from None
         except httpx.TransportError as exc:
-            raise Unreachable(f"cannot reach {self.options.url}", detail=str(exc)) from None
+            raise unreachable(
+                exc, url=self.options.url, what=what, timeout=self.options.timeout
+            ) from None
         if not response.is_success:
             raise self._failure(response, what, path)
         return response
@@ -229,27 +158,18 @@ class HttpDeployBackend:
             return Conflict(said.message, detail=said.detail)
         if said is not None and code == 404:
             return NotFound(said.message, detail=said.detail)
-        detail = _snippet(response.text) or None
+        detail = snippet(response.text) or None
         if said is not None:
             detail = str(BackendError(said.message, detail=said.detail))
-        if code in (401, 403):
-            return Unauthorized(
-                f"{self.options.url} refused {what} (HTTP {code}, {self._auth_description})",
-                detail=detail,
-            )
-        if code == 409:
-            return Conflict(f"{what} was refused: the rollout moved on", detail=detail)
-        if code == 404:
-            return NotFound(
-                f"no deploy API at {self.options.url}{path} (HTTP 404); url should be the "
-                "base URL, without /api/v1",
-                detail=detail,
-            )
-        if code in (405, 501):
-            return Unsupported(f"{self.options.url} does not support {what}", detail=detail)
-        if code >= 500:
-            return Unreachable(f"{self.options.url} failed {what} (HTTP {code})", detail=detail)
-        return BadResponse(f"{self.options.url} rejected {what} (HTTP {code})", detail=detail)
+        return status_error(
+            code,
+            url=self.options.url,
+            endpoint=f"{self.options.url}{path}",
+            api="deploy API",
+            what=what,
+            auth=self._auth_description,
+            detail=detail,
+        )
 
 
 def _validate(raw: str | bytes, model: TypeAdapter[_Model], what: str) -> _Model:

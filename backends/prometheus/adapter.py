@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import ssl
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from backends.connection.client import open_client
+from backends.connection.failures import tls_failure, unreachable
 from backends.errors import BadResponse, Unreachable
 from backends.model import MetricQuery, MetricSeries, QueryContext, QueryResult, Role
 from backends.prometheus import promql
-from backends.prometheus.options import PrometheusOptions, request_auth, ssl_context
+from backends.prometheus.options import PrometheusOptions
 from backends.prometheus.parse import Answer, collapse, error_text, parse_answer, split_by_revision
 from backends.registry import AdapterContext
 
@@ -43,15 +44,6 @@ def _timestamp(moment: datetime) -> float:
     return moment.timestamp()
 
 
-def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ssl.SSLError):
-            return cause
-        cause = cause.__cause__ or cause.__context__
-    return None
-
-
 class PrometheusBackend:
     """A MetricsBackend that renders each metric's template to PromQL and runs range queries.
 
@@ -69,16 +61,10 @@ class PrometheusBackend:
     ) -> None:
         """`sleep` and `jitter` (a float in [0, 1)) are injected so tests see exact backoffs."""
         self.options = options
-        credentials, self._auth_description = request_auth(options)
+        self._client, self._auth_description = open_client(options)
         self._endpoint = f"{options.url}/api/v1/query_range"
         self._sleep = sleep
         self._jitter = jitter
-        self._client = httpx.AsyncClient(
-            auth=credentials,
-            headers=options.headers,
-            timeout=options.timeout,
-            verify=ssl_context(options),
-        )
 
     def __repr__(self) -> str:
         return (
@@ -243,11 +229,9 @@ class PrometheusBackend:
                 problem = f"no answer within {self.options.timeout:g}s"
                 continue
             except httpx.TransportError as exc:
-                if tls := _tls_failure(exc):
-                    raise Unreachable(
-                        f"TLS to {self.options.url} failed; set ca_file to the server's CA "
-                        "(or verify = false for a test setup)",
-                        detail=str(tls),
+                if tls_failure(exc):
+                    raise unreachable(
+                        exc, url=self.options.url, what="the query", timeout=self.options.timeout
                     ) from exc
                 problem = f"{type(exc).__name__}: {exc}"
                 continue

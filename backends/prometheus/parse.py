@@ -15,10 +15,9 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
-from backends.errors import BadResponse, NotFound, Unauthorized
+from backends.connection.failures import snippet, status_error
+from backends.errors import BadResponse
 from backends.model import Point, Role
-
-_SNIPPET = 300
 
 
 class Series(BaseModel):
@@ -51,11 +50,6 @@ class Answer:
 
 def _labels(metric: dict[str, str]) -> str:
     return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(metric.items())) + "}"
-
-
-def _snippet(response: httpx.Response) -> str:
-    text = " ".join(response.text.split())
-    return text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else "")
 
 
 _SPECIAL = {"NaN": math.nan, "+Inf": math.inf, "-Inf": -math.inf, "Inf": math.inf}
@@ -144,7 +138,7 @@ def error_text(response: httpx.Response) -> str:
     try:
         envelope = _Envelope.model_validate_json(response.content)
     except ValidationError:
-        return _snippet(response)
+        return snippet(response.text)
     return f"{envelope.errorType}: {envelope.error}"
 
 
@@ -159,15 +153,15 @@ def parse_answer(
 ) -> Answer:
     """The answer's series, or the error that says what to fix: credentials, url or query."""
     code = response.status_code
-    if code in (401, 403):
-        raise Unauthorized(
-            f"{url} refused the request (HTTP {code}, {auth_description})",
-            detail=_snippet(response) or None,
-        )
-    if code == 404:
-        raise NotFound(
-            f"no query API at {endpoint} (HTTP 404); url should be the base URL, without /api/v1",
-            detail=_snippet(response) or None,
+    if code in (401, 403, 404):
+        raise status_error(
+            code,
+            url=url,
+            endpoint=endpoint,
+            api="query API",
+            what=f"the query for {name!r}",
+            auth=auth_description,
+            detail=snippet(response.text) or None,
         )
     rejected = f"the store rejected the query for {name!r}: {rendered}"
     try:
@@ -177,7 +171,7 @@ def parse_answer(
             f"{rejected} (HTTP {code}, not the API's JSON)"
             if code >= 300
             else f"the answer to {name!r} is not the API's JSON (HTTP {code})",
-            detail=_snippet(response),
+            detail=snippet(response.text),
         ) from None
     if envelope.status == "error" or code >= 300:
         raise BadResponse(rejected, detail=f"{envelope.errorType}: {envelope.error}")

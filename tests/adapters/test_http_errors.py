@@ -17,7 +17,7 @@ from backends.errors import BadResponse, Conflict, NotFound, Unauthorized, Unrea
 from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
 from backends.model import Expectation, Rollout
 from backends.simulator.adapter import Simulator
-from tests.helpers.servers import Reply, StubServer, free_port
+from tests.helpers.servers import Reply, StubServer, TlsServer, free_port, self_signed_cert, stubbed
 
 pytest_plugins = ["tests.helpers.servers"]
 
@@ -164,3 +164,40 @@ async def test_a_silent_server_is_unreachable(stub_server):
         await watched(silent)
     for client in (backend, silent):
         await client.aclose()
+
+
+async def test_basic_auth_and_extra_headers_reach_the_deployer(stub_server, monkeypatch):
+    """The deploy API takes the connection options the metrics store takes, under the same rules."""
+    monkeypatch.setenv("RW_TEST_PASSWORD", "pa55")
+    stub_server.replies = [Reply(body="[]")]
+    options = {"username": "ops", "password_env": "RW_TEST_PASSWORD"}
+    client = await backend_for(stub_server.url, headers={"X-Scope-OrgID": "shop"}, **options)
+    assert await client.list_rollouts() == []
+    sent = stub_server.requests[-1].headers
+    assert sent["Authorization"] == "Basic b3BzOnBhNTU="
+    assert (sent["X-Scope-OrgID"], sent["Accept"]) == ("shop", "application/json")
+    stub_server.replies = [Reply(status=401, body="denied")]
+    with pytest.raises(Unauthorized, match=r"HTTP 401, basic auth as ops\): denied") as refused:
+        await client.list_rollouts()
+    assert "pa55" not in str(refused.value) + repr(client) + repr(client.options)
+    await client.aclose()
+
+
+async def test_tls_trusts_the_ca_file_and_presents_the_client_certificate(tmp_path):
+    """A private CA and mutual TLS, as a deployer behind a service mesh's ingress wants them."""
+    cert, key = self_signed_cert(tmp_path)
+    with stubbed(TlsServer(cert, key, client_ca=cert)) as server:
+        server.replies = [Reply(body="[]")]
+        untrusting = await backend_for(server.url)
+        with pytest.raises(Unreachable, match="set ca_file to the server's CA") as caught:
+            await untrusting.list_rollouts()
+        assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value.detail)
+        anonymous = await backend_for(server.url, ca_file=str(cert))
+        with pytest.raises(Unreachable):
+            await anonymous.list_rollouts()
+        trusted = await backend_for(
+            server.url, ca_file=str(cert), cert_file=str(cert), key_file=str(key)
+        )
+        assert await trusted.list_rollouts() == []
+        for client in (untrusting, anonymous, trusted):
+            await client.aclose()

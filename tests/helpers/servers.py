@@ -25,6 +25,7 @@ import math
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -414,6 +415,24 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
 
 
 @dataclass(frozen=True)
+class TlsServer:
+    """TLS for a StubServer: its certificate and, for mutual TLS, the CA client certificates
+    must be signed by (a self-signed client certificate is its own CA)."""
+
+    cert_file: Path
+    key_file: Path
+    client_ca: Path | None = None
+
+    def context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_file, self.key_file)
+        if self.client_ca is not None:
+            context.load_verify_locations(self.client_ca)
+            context.verify_mode = ssl.CERT_REQUIRED
+        return context
+
+
+@dataclass(frozen=True)
 class Reply:
     """A canned HTTP answer; `delay` holds it back to provoke client timeouts."""
 
@@ -447,9 +466,10 @@ class StubServer:
         return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
 
-@pytest.fixture
-def stub_server() -> Iterator[StubServer]:
-    """A StubServer on a free port; set `replies` before the request (the last one repeats)."""
+@contextlib.contextmanager
+def stubbed(tls: TlsServer | None = None) -> Iterator[StubServer]:
+    """A StubServer on a free port, over TLS with `tls`; set `replies` before the request (the
+    last one repeats)."""
     stub = StubServer(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -478,9 +498,21 @@ def stub_server() -> Iterator[StubServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.context().wrap_socket(server.socket, server_side=True)
+    scheme = "https" if tls else "http"
+    stub.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield stub
-    server.shutdown()
-    server.server_close()
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def stub_server() -> Iterator[StubServer]:
+    """A StubServer over plain HTTP."""
+    with stubbed() as stub:
+        yield stub
