@@ -1,8 +1,9 @@
 """Adapters found by name through entry points, so in-house adapters ship as packages.
 
-A factory is called as `factory(options, context)`: `options` is the adapter's table from
-rollwatch.toml (secrets already resolved), `context` carries the clock and a dict that lets one
-object serve both protocols (the simulator is a deploy and a metrics backend at once).
+An entry point in the `rollwatch.deploy` or `rollwatch.metrics` group names a module-level
+`DeployAdapter` or `MetricsAdapter`: the pydantic model its table in rollwatch.toml must fit
+(unknown keys refused) and the function that builds the backend from a validated model. Keeping
+the two apart lets `config check` validate a table without connecting anywhere.
 """
 
 from __future__ import annotations
@@ -10,21 +11,52 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
+
+from backends.base import DeployBackend, MetricsBackend
 from backends.clock import Clock, SystemClock
 
 DEPLOY_GROUP = "rollwatch.deploy"
 METRICS_GROUP = "rollwatch.metrics"
 
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
+A = TypeVar("A", "DeployAdapter[Any]", "MetricsAdapter[Any]")
+
 
 @dataclass
 class AdapterContext:
+    """What the adapters of one command share while they are built.
+
+    `shared` lets one object serve both protocols (the simulator is a deploy and a metrics
+    backend at once). An adapter that runs on its own time may replace `clock` while it is built
+    (the simulator does for its `speed` option): the caller reads `clock` only after building both
+    adapters, so the session and the adapter keep one clock.
+    """
+
     clock: Clock = field(default_factory=SystemClock)
     shared: dict[str, object] = field(default_factory=dict)
 
 
-Factory = Callable[[dict[str, Any], AdapterContext], Any]
+@dataclass(frozen=True)
+class DeployAdapter(Generic[OptionsT]):
+    """A deploy adapter as registered: its options model and how it is built from them.
+
+    `options` forbids unknown keys (`extra="forbid"`), so a misspelt option is refused by name
+    instead of silently falling back to a default.
+    """
+
+    options: type[OptionsT]
+    build: Callable[[OptionsT, AdapterContext], DeployBackend]
+
+
+@dataclass(frozen=True)
+class MetricsAdapter(Generic[OptionsT]):
+    """A metrics adapter as registered: its options model and how it is built from them."""
+
+    options: type[OptionsT]
+    build: Callable[[OptionsT, AdapterContext], MetricsBackend]
 
 
 class UnknownAdapter(LookupError):
@@ -36,6 +68,16 @@ class UnknownAdapter(LookupError):
         )
 
 
+class AdapterImportError(ImportError):
+    """An installed adapter that cannot be used: its module fails to import, or the entry point
+    names something that is not an adapter. `reason` says which, without the adapter's name."""
+
+    def __init__(self, kind: str, name: str, reason: str) -> None:
+        self.adapter = name
+        self.reason = reason
+        super().__init__(f"the {name} {kind} adapter cannot load: {reason}")
+
+
 def _entry_points(group: str) -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=group)}
 
@@ -45,11 +87,36 @@ def adapter_names(group: str) -> list[str]:
     return sorted(_entry_points(group))
 
 
-def load_factory(group: str, name: str) -> Factory:
-    """The factory registered under `name`; raises UnknownAdapter listing the known names."""
+def _load(group: str, kind: str, name: str, expected: type[A]) -> A:
     found = _entry_points(group)
     if name not in found:
-        kind = "deploy" if group == DEPLOY_GROUP else "metrics"
         raise UnknownAdapter(kind, name, sorted(found))
-    factory: Factory = found[name].load()
-    return factory
+    entry = found[name]
+    try:
+        adapter = entry.load()
+    except Exception as exc:  # a third-party module may fail any way while importing
+        reason = f"{entry.value} failed to import: {type(exc).__name__}: {exc}"
+        if isinstance(exc, ImportError):
+            reason += " (is its package installed?)"
+        raise AdapterImportError(kind, name, reason) from exc
+    if not isinstance(adapter, expected):
+        reason = f"{entry.value} is a {type(adapter).__name__}, not a {expected.__name__}"
+        raise AdapterImportError(kind, name, reason)
+    return adapter
+
+
+def load_deploy(name: str) -> DeployAdapter[Any]:
+    """The deploy adapter registered under `name`.
+
+    `Any` stands for the adapter's own options model: `build` accepts what `options` validates.
+
+    Raises:
+        UnknownAdapter: no adapter has this name (the message lists the installed ones).
+        AdapterImportError: the adapter's module does not import, or it is not a DeployAdapter.
+    """
+    return _load(DEPLOY_GROUP, "deploy", name, DeployAdapter)
+
+
+def load_metrics(name: str) -> MetricsAdapter[Any]:
+    """The metrics adapter registered under `name`; raises as `load_deploy` does."""
+    return _load(METRICS_GROUP, "metrics", name, MetricsAdapter)

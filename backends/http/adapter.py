@@ -28,7 +28,7 @@ from backends.http.api import (
     rollout_path,
 )
 from backends.model import Expectation, Rollout, RolloutSummary
-from backends.registry import AdapterContext
+from backends.registry import AdapterContext, DeployAdapter
 
 WATCH_IDLE = 4 * KEEPALIVE
 """Seconds without a byte after which a watch counts as dead: servers send keepalives."""
@@ -185,6 +185,9 @@ def _validate(raw: str | bytes, model: TypeAdapter[_Model], what: str) -> _Model
         ) from None
 
 
-def create(options: dict[str, Any], context: AdapterContext) -> HttpDeployBackend:
-    """The `http` entry point; raises pydantic's ValidationError naming the bad option."""
-    return HttpDeployBackend(HttpDeployOptions.model_validate(options))
+def _build(options: HttpDeployOptions, context: AdapterContext) -> HttpDeployBackend:
+    return HttpDeployBackend(options)
+
+
+ADAPTER = DeployAdapter(options=HttpDeployOptions, build=_build)
+"""The `http` entry point."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -21,6 +20,7 @@ from lightkube.config.kubeconfig import KubeConfig
 from lightkube.core.exceptions import ConfigError
 
 from backends.errors import BackendError, BadResponse, Conflict, NotFound, Unauthorized, Unreachable
+from backends.kubernetes.options import KubeOptions
 
 Obj = dict[str, Any]
 
@@ -33,45 +33,6 @@ _WATCH_TIMEOUT = httpx2.Timeout(10.0, read=None)
 
 class Expired(Unreachable):
     """The resourceVersion asked for is older than the server's history: relist."""
-
-
-@dataclass(frozen=True)
-class KubeOptions:
-    """The options every Kubernetes adapter shares (its table in rollwatch.toml)."""
-
-    context: str | None = None
-    namespace: str | None = None
-    all_namespaces: bool = False
-    kubeconfig: str | None = None
-    timeout: float = 10.0
-    backoff: float = 1.0
-    max_backoff: float = 30.0
-    max_failures: int = 5
-
-    @classmethod
-    def parse(cls, options: Mapping[str, Any]) -> KubeOptions:
-        """Unknown keys are left to the adapter; wrong types are refused by name."""
-        values: dict[str, Any] = {}
-        for name, kind in (
-            ("context", str),
-            ("namespace", str),
-            ("all_namespaces", bool),
-            ("kubeconfig", str),
-            ("timeout", (int, float)),
-            ("backoff", (int, float)),
-            ("max_backoff", (int, float)),
-            ("max_failures", int),
-        ):
-            if name in options and options[name] is not None:
-                if not isinstance(options[name], kind):
-                    raise BackendError(
-                        f"option {name!r} has the wrong type", detail=repr(options[name])
-                    )
-                values[name] = options[name]
-        return cls(**values)
-
-    def delay(self, failures: int) -> float:
-        return float(min(self.max_backoff, self.backoff * 2 ** max(0, failures - 1)))
 
 
 def error_for(code: int, status: Mapping[str, Any] | None, what: str) -> BackendError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from backends.base import Capability
 from backends.errors import Conflict, NotFound, Unsupported
@@ -36,9 +35,10 @@ from backends.kubernetes.objects import (
     to_int,
     workload_revision,
 )
+from backends.kubernetes.options import KubeOptions
 from backends.kubernetes.watch import Source
 from backends.model import Expectation, Pause, Phase, Role, Rollout, RolloutSummary
-from backends.registry import AdapterContext
+from backends.registry import AdapterContext, DeployAdapter
 
 REVISION = "deployment.kubernetes.io/revision"
 HASH_LABEL = "pod-template-hash"
@@ -303,7 +303,9 @@ class DeploymentBackend(SnapshotBackend):
         raise Unsupported("a Deployment has no aborted state to retry")
 
 
-def create(options: dict[str, Any], context: AdapterContext) -> DeploymentBackend:
-    """Options: context, namespace, all_namespaces, kubeconfig, timeout, backoff, max_backoff,
-    max_failures, change_annotations, events (see docs/kubernetes.md)."""
-    return DeploymentBackend.from_options(options, context.clock)
+def _build(options: KubeOptions, context: AdapterContext) -> DeploymentBackend:
+    return DeploymentBackend(options, context.clock)
+
+
+ADAPTER = DeployAdapter(options=KubeOptions, build=_build)
+"""The `kubernetes` entry point: the shared Kubernetes options (docs/kubernetes.md)."""

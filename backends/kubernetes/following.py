@@ -3,19 +3,17 @@ and the check each action makes before it writes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from typing import Any, Self
+from collections.abc import AsyncIterator
 
 from backends.clock import Clock
 from backends.errors import Conflict, NotFound
-from backends.kubernetes.client import KubeApi, KubeOptions, Obj, connect, resource_path, split_id
+from backends.kubernetes.client import Obj, connect, resource_path, split_id
 from backends.kubernetes.objects import (
-    DEFAULT_CHANGE_ANNOTATIONS,
     as_dict,
-    change_keys,
     meta,
     selector,
 )
+from backends.kubernetes.options import KubeOptions
 from backends.kubernetes.watch import Source, WatchEvent, watch_sources
 from backends.model import Expectation, Rollout
 
@@ -41,27 +39,12 @@ class SnapshotBackend:
     they become a Rollout (`assemble`); reading once and watching then use the same code.
     """
 
-    def __init__(
-        self,
-        api: KubeApi,
-        options: KubeOptions,
-        clock: Clock,
-        *,
-        keys: Mapping[str, str] = DEFAULT_CHANGE_ANNOTATIONS,
-        events: bool = False,
-    ) -> None:
-        self._api = api
+    def __init__(self, options: KubeOptions, clock: Clock) -> None:
+        self._api = connect(options)
         self._options = options
         self._clock = clock
-        self._keys = dict(keys)
-        self._events = events
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any], clock: Clock, **extra: Any) -> Self:
-        """The adapter for one `[deploy]` table: connection, change keys, `events`."""
-        kube = KubeOptions.parse(options)
-        keys, events = change_keys(options), bool(options.get("events", False))
-        return cls(connect(kube), kube, clock, keys=keys, events=events, **extra)
+        self._keys = options.change_annotations.keys()
+        self._events = options.events
 
     def primary_path(self, namespace: str | None, name: str | None = None, sub: str = "") -> str:
         raise NotImplementedError

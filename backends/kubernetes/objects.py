@@ -11,17 +11,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from backends.errors import BackendError
 from backends.kubernetes.client import Obj
+from backends.kubernetes.options import ChangeAnnotations
 from backends.model import Change, EventLevel, Revision, Role, RolloutEvent
 
-DEFAULT_CHANGE_ANNOTATIONS = {
-    "sha": "rollwatch.io/commit",
-    "title": "rollwatch.io/title",
-    "author": "rollwatch.io/author",
-    "merged_by": "rollwatch.io/merged-by",
-    "url": "rollwatch.io/url",
-}
+DEFAULT_CHANGE_ANNOTATIONS = ChangeAnnotations().keys()
 _WARNING_REASONS = {
     "ProgressDeadlineExceeded",
     "RolloutAborted",
@@ -80,15 +74,6 @@ def condition_since(status: Obj, reason: str) -> datetime | None:
         if cond.get("reason") == reason:
             return parse_time(cond.get("lastTransitionTime"))
     return None
-
-
-def change_keys(options: Mapping[str, Any]) -> dict[str, str]:
-    """The annotation keys a Change is read from; `change_annotations` overrides any of them."""
-    overrides = options.get("change_annotations") or {}
-    if not isinstance(overrides, dict) or set(overrides) - set(DEFAULT_CHANGE_ANNOTATIONS):
-        known = ", ".join(DEFAULT_CHANGE_ANNOTATIONS)
-        raise BackendError(f"option 'change_annotations' takes a table with the keys {known}")
-    return {**DEFAULT_CHANGE_ANNOTATIONS, **{k: str(v) for k, v in overrides.items()}}
 
 
 def change_from(keys: Mapping[str, str], *annotations: Any) -> Change:

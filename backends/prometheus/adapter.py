@@ -12,7 +12,6 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 
@@ -23,7 +22,7 @@ from backends.model import MetricQuery, MetricSeries, QueryContext, QueryResult,
 from backends.prometheus import promql
 from backends.prometheus.options import PrometheusOptions
 from backends.prometheus.parse import Answer, collapse, error_text, parse_answer, split_by_revision
-from backends.registry import AdapterContext
+from backends.registry import AdapterContext, MetricsAdapter
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +255,9 @@ def _values(ctx: QueryContext, workload: str, role: Role, revision: str | None) 
     return values
 
 
-def create(options: dict[str, Any], context: AdapterContext) -> PrometheusBackend:
-    """The `prometheus` entry point; raises pydantic's ValidationError naming the bad option."""
-    return PrometheusBackend(PrometheusOptions.model_validate(options))
+def _build(options: PrometheusOptions, context: AdapterContext) -> PrometheusBackend:
+    return PrometheusBackend(options)
+
+
+ADAPTER = MetricsAdapter(options=PrometheusOptions, build=_build)
+"""The `prometheus` entry point."""

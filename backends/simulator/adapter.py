@@ -14,12 +14,11 @@ import getpass
 import math
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backends.base import Capability
-from backends.clock import Clock
+from backends.clock import Clock, SystemClock
 from backends.errors import BadResponse, NotFound
 from backends.model import (
     Expectation,
@@ -31,7 +30,7 @@ from backends.model import (
     Rollout,
     RolloutSummary,
 )
-from backends.registry import AdapterContext
+from backends.registry import AdapterContext, DeployAdapter, MetricsAdapter
 from backends.simulator.controller import SimRollout
 from backends.simulator.traffic import (
     METRIC_KEYS,
@@ -43,19 +42,40 @@ from backends.simulator.traffic import (
 )
 from backends.simulator.world import SCENARIOS, build_world
 
+MAX_SPEED = 10_000.0
+"""Beyond this a sped-up demo outruns the screen's refresh: every step would pass unseen."""
+
 WATCH_HEARTBEAT = 30.0
 """Seconds between snapshots when nothing changes, so a watcher can tell alive from stuck."""
 
 
 class SimulatorOptions(BaseModel):
+    """The simulator's table in rollwatch.toml (the same for `[deploy]` and `[metrics]`)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     scenario: str = Field("healthy", description=f"One of: {', '.join(SCENARIOS)}.")
     seed: int = 7
+    speed: float = Field(
+        1.0,
+        gt=0,
+        le=MAX_SPEED,
+        allow_inf_nan=False,
+        description="How many times faster than the wall clock the simulated world runs.",
+    )
     auto_confirm: float | None = Field(
         None, description="Seconds after which a pause that waits for a human resumes by itself."
     )
     actor: str | None = Field(None, description="Name recorded on actions; default: $USER.")
+
+    @field_validator("scenario")
+    @classmethod
+    def _known_scenario(cls, scenario: str) -> str:
+        if scenario not in SCENARIOS:
+            raise ValueError(
+                f"unknown scenario {scenario!r}; choose one of: {', '.join(SCENARIOS)}"
+            )
+        return scenario
 
 
 class Simulator:
@@ -67,10 +87,6 @@ class Simulator:
 
     def __init__(self, clock: Clock, options: SimulatorOptions | None = None) -> None:
         self.options = options or SimulatorOptions()
-        if self.options.scenario not in SCENARIOS:
-            raise ValueError(
-                f"unknown scenario {self.options.scenario!r}; choose one of: {', '.join(SCENARIOS)}"
-            )
         self.clock = clock
         self.seed = self.options.seed
         auto = timedelta(seconds=self.options.auto_confirm) if self.options.auto_confirm else None
@@ -257,19 +273,24 @@ def _user() -> str:
         return "someone"
 
 
-def _shared(options: dict[str, Any], context: AdapterContext) -> Simulator:
-    """One simulator per context, so the deploy and metrics adapters see the same world."""
+def _shared(options: SimulatorOptions, context: AdapterContext) -> Simulator:
+    """One simulator per context, so the deploy and metrics adapters see the same world.
+
+    With `speed` the simulator runs on its own sped-up clock and hands it to the context, so
+    the session that reads the context's clock afterwards keeps the simulator's time.
+    """
     existing = context.shared.get("simulator")
     if isinstance(existing, Simulator):
         return existing
-    simulator = Simulator(context.clock, SimulatorOptions(**options))
+    if options.speed != 1.0:
+        context.clock = SystemClock(speed=options.speed)
+    simulator = Simulator(context.clock, options)
     context.shared["simulator"] = simulator
     return simulator
 
 
-def create_deploy(options: dict[str, Any], context: AdapterContext) -> Simulator:
-    return _shared(options, context)
+DEPLOY = DeployAdapter(options=SimulatorOptions, build=_shared)
+"""The `simulator` deploy entry point."""
 
-
-def create_metrics(options: dict[str, Any], context: AdapterContext) -> Simulator:
-    return _shared(options, context)
+METRICS = MetricsAdapter(options=SimulatorOptions, build=_shared)
+"""The `simulator` metrics entry point: the same world as the deploy side."""

@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from backends.base import Capability
-from backends.errors import BackendError, Conflict
+from backends.errors import Conflict
 from backends.kubernetes.argo import adapter as argo
 from backends.kubernetes.argo import phase as ap
 from backends.kubernetes.client import Obj
-from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS, change_keys
+from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
+from backends.kubernetes.options import KubeOptions
 from backends.model import Expectation, GateSource, GateStatus, Phase, StepKind
-from backends.registry import AdapterContext
-from tests.helpers.kube_fake import FakeKube, options, replicaset
+from tests.helpers.kube_fake import FakeKube, build, options, replicaset
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 STEPS = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {"duration": "10m"}}]
@@ -379,13 +380,15 @@ def test_runs_of_other_rollouts_or_revisions_are_not_gates():
 
 
 def test_change_annotation_keys_are_configurable():
-    keys = change_keys({"change_annotations": {"sha": "ci.example.com/sha"}})
+    keys = KubeOptions.model_validate(
+        {"change_annotations": {"sha": "ci.example.com/sha"}}
+    ).change_annotations.keys()
     ro = rollout()
     ro["spec"]["template"]["metadata"]["annotations"]["ci.example.com/sha"] = "feedface"
     r = argo.to_rollout(ro, [], [], keys=keys, now=NOW)
     assert (r.change.sha, r.change.title) == ("feedface", "Cache the cart")
-    with pytest.raises(BackendError, match="change_annotations"):
-        change_keys({"change_annotations": {"commit": "x"}})
+    with pytest.raises(ValidationError, match=r"change_annotations\.commit"):
+        KubeOptions.model_validate({"change_annotations": {"commit": "x"}})
 
 
 # -- against the fake API server ----------------------------------------------------------------
@@ -393,7 +396,7 @@ def test_change_annotation_keys_are_configurable():
 
 @pytest.fixture
 async def backend(fake: FakeKube, tmp_path: Path):
-    adapter = argo.create(options(tmp_path, namespace="shop"), AdapterContext())
+    adapter = build(argo.ADAPTER, options(tmp_path, namespace="shop"))
     yield adapter
     await adapter.aclose()
 
@@ -621,7 +624,7 @@ async def test_kubernetes_events_join_the_timeline_when_asked(fake, tmp_path):
             "lastTimestamp": "2026-03-01T11:30:00Z",
         }
     )
-    adapter = argo.create(options(tmp_path, namespace="shop", events=True), AdapterContext())
+    adapter = build(argo.ADAPTER, options(tmp_path, namespace="shop", events=True))
     r = await adapter.get_rollout(ID)
     await adapter.aclose()
     (event,) = [e for e in r.events if e.actor == "rollouts-controller"]

@@ -15,8 +15,7 @@ from backends.kubernetes.flagger import adapter as flagger
 from backends.kubernetes.flagger import canary as flagger_canary
 from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import EventLevel, Expectation, GateStatus, Phase, StepKind
-from backends.registry import AdapterContext
-from tests.helpers.kube_fake import FakeKube, FakeLoadTester, options, replicaset, serving
+from tests.helpers.kube_fake import FakeKube, FakeLoadTester, build, options, replicaset, serving
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ID = "test/podinfo"
@@ -263,8 +262,8 @@ async def loadtester():
 
 @pytest.fixture
 async def backend(fake: FakeKube, loadtester: FakeLoadTester, tmp_path: Path):
-    adapter = flagger.create(
-        options(tmp_path, namespace="test", loadtester_url=loadtester.url), AdapterContext()
+    adapter = build(
+        flagger.ADAPTER, options(tmp_path, namespace="test", loadtester_url=loadtester.url)
     )
     yield adapter
     await adapter.aclose()
@@ -279,7 +278,7 @@ BODY = {"name": "podinfo", "namespace": "test"}
 
 async def test_without_load_tester_nothing_can_be_decided(fake, tmp_path):
     fake.put(canary("Waiting", 0))
-    adapter = flagger.create(options(tmp_path, namespace="test"), AdapterContext())
+    adapter = build(flagger.ADAPTER, options(tmp_path, namespace="test"))
     assert adapter.capabilities == frozenset()
     with pytest.raises(Unsupported, match="loadtester_url"):
         await adapter.promote(ID, expect=await confirm(adapter))
@@ -335,8 +334,8 @@ async def test_no_gate_is_opened_when_the_canary_moved_on(fake, loadtester, back
 
 async def test_closing_the_backend_closes_an_open_gate(fake, loadtester, tmp_path):
     fake.put(canary("WaitingPromotion", 50))
-    adapter = flagger.create(
-        options(tmp_path, namespace="test", loadtester_url=loadtester.url), AdapterContext()
+    adapter = build(
+        flagger.ADAPTER, options(tmp_path, namespace="test", loadtester_url=loadtester.url)
     )
     await adapter.promote(ID, expect=await confirm(adapter))
     await adapter.aclose()
@@ -384,7 +383,7 @@ async def test_list_rollouts_in_all_namespaces_keeps_namespaces_apart(fake, tmp_
                 "prod-" + obj["metadata"]["ownerReferences"][0]["name"]
             )
         fake.put(obj)
-    adapter = flagger.create(options(tmp_path, all_namespaces=True), AdapterContext())
+    adapter = build(flagger.ADAPTER, options(tmp_path, all_namespaces=True))
     summaries = {s.id: s for s in await adapter.list_rollouts()}
     await adapter.aclose()
     assert summaries["test/podinfo"].stable_revision == "6b4c8d9f7"

@@ -26,7 +26,7 @@ from backends.errors import Conflict, NotFound, Unauthorized, Unreachable
 from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
 from backends.http.api import ROLLOUTS
 from backends.model import Expectation, Phase
-from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
+from backends.registry import AdapterContext, load_deploy
 from backends.simulator.adapter import Simulator
 from tests.helpers.sim_server import Running, serving
 from tui.sim_serve.server import SimulatorApi
@@ -199,7 +199,9 @@ async def test_unknown_paths_and_methods_answer_in_json(served):
 
 
 def test_the_adapter_is_found_by_name():
-    backend = load_factory(DEPLOY_GROUP, "http")({"url": "http://127.0.0.1:9"}, AdapterContext())
+    adapter = load_deploy("http")
+    options = adapter.options.model_validate({"url": "http://127.0.0.1:9"})
+    backend = adapter.build(options, AdapterContext())
     assert isinstance(backend, DeployBackend)
     assert {c.value for c in backend.capabilities} == {"promote", "promote_full", "abort", "retry"}
 

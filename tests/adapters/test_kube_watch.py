@@ -9,15 +9,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from backends.base import DeployBackend
 from backends.errors import BackendError, NotFound, Unauthorized, Unreachable
 from backends.kubernetes.argo import adapter as argo
-from backends.kubernetes.client import KubeOptions, connect, error_for, resource_path
+from backends.kubernetes.client import connect, error_for, resource_path
+from backends.kubernetes.options import KubeOptions
 from backends.kubernetes.watch import Source, list_and_watch
-from backends.registry import DEPLOY_GROUP, AdapterContext, load_factory
+from backends.registry import load_deploy
 from tests.adapters.test_argo import ID, replicasets, rollout
-from tests.helpers.kube_fake import FakeKube, Recorded, options
+from tests.helpers.kube_fake import FakeKube, Recorded, build, options
 
 ROLLOUTS = resource_path("argoproj.io/v1alpha1", "rollouts", "shop")
 
@@ -43,9 +45,7 @@ def clock() -> RecordingClock:
 
 @pytest.fixture
 async def backend(fake: FakeKube, tmp_path: Path, clock: RecordingClock):
-    adapter = argo.create(
-        options(tmp_path, namespace="shop", max_failures=3), AdapterContext(clock=clock)
-    )
+    adapter = build(argo.ADAPTER, options(tmp_path, namespace="shop", max_failures=3), clock)
     yield adapter
     await adapter.aclose()
 
@@ -199,9 +199,7 @@ async def test_dropped_watch_resumes_from_the_last_version_without_relisting(fak
 
 async def test_5xx_on_rewatch_backs_off_then_recovers(fake, tmp_path, clock):
     stored = seed(fake)
-    adapter = argo.create(
-        options(tmp_path, namespace="shop", backoff=0.5), AdapterContext(clock=clock)
-    )
+    adapter = build(argo.ADAPTER, options(tmp_path, namespace="shop", backoff=0.5), clock)
     stream = adapter.watch_rollout(ID)
     await anext(stream)
     await fake.wait_for(lambda: watching(fake, 3))
@@ -256,8 +254,8 @@ async def test_kubeconfig_context_and_namespace(fake, tmp_path):
         connect(KubeOptions(kubeconfig=str(tmp_path / "missing")))
     with pytest.raises(BackendError, match="Kubernetes configuration"):
         connect(KubeOptions(kubeconfig=str(tmp_path / "kubeconfig"), context="nope"))
-    with pytest.raises(BackendError, match="wrong type"):
-        KubeOptions.parse({"namespace": 3})
+    with pytest.raises(ValidationError, match="namespace"):
+        KubeOptions.model_validate({"namespace": 3})
 
 
 async def test_list_and_watch_yields_sync_then_events(fake, tmp_path):
@@ -308,11 +306,11 @@ async def test_exec_credential_plugins_sign_requests(fake, tmp_path):
         "status": {"token": fake.token},
     }
     good = exec_kubeconfig(fake, tmp_path, f"print({json.dumps(json.dumps(credential))})")
-    adapter = argo.create({"kubeconfig": str(good)}, AdapterContext())
+    adapter = build(argo.ADAPTER, {"kubeconfig": str(good)})
     assert (await adapter.get_rollout("web")).id == ID
     await adapter.aclose()
     broken = exec_kubeconfig(fake, tmp_path, "raise SystemExit(1)")
-    adapter = argo.create({"kubeconfig": str(broken)}, AdapterContext())
+    adapter = build(argo.ADAPTER, {"kubeconfig": str(broken)})
     with pytest.raises(Unauthorized, match="credentials"):
         await adapter.get_rollout(ID)
     await adapter.aclose()
@@ -320,7 +318,7 @@ async def test_exec_credential_plugins_sign_requests(fake, tmp_path):
 
 @pytest.mark.parametrize("name", ["argo", "kubernetes", "flagger"])
 async def test_adapters_are_registered_deploy_backends(fake, tmp_path, name):
-    adapter = load_factory(DEPLOY_GROUP, name)(options(tmp_path), AdapterContext())
+    adapter = build(load_deploy(name), options(tmp_path))
     assert isinstance(adapter, DeployBackend)
     assert await adapter.list_rollouts() == []
     await adapter.aclose()

@@ -14,8 +14,7 @@ from backends.kubernetes import deployments as k8s
 from backends.kubernetes.client import Obj
 from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import Expectation, Phase
-from backends.registry import AdapterContext
-from tests.helpers.kube_fake import FakeKube, options, replicaset
+from tests.helpers.kube_fake import FakeKube, build, options, replicaset
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ID = "shop/api"
@@ -210,7 +209,7 @@ def test_undo_patch_is_kubectls_json_patch():
 
 @pytest.fixture
 async def backend(fake: FakeKube, tmp_path: Path):
-    adapter = k8s.create(options(tmp_path, namespace="shop"), AdapterContext())
+    adapter = build(k8s.ADAPTER, options(tmp_path, namespace="shop"))
     yield adapter
     await adapter.aclose()
 

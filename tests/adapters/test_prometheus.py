@@ -29,9 +29,9 @@ from pydantic import ValidationError
 from backends.errors import BadResponse, NotFound, Unauthorized, Unreachable
 from backends.model import MetricQuery, MetricSeries, QueryContext, Role
 from backends.prometheus import promql
-from backends.prometheus.adapter import PrometheusBackend, create
+from backends.prometheus.adapter import ADAPTER, PrometheusBackend
 from backends.prometheus.options import PrometheusOptions
-from backends.registry import METRICS_GROUP, AdapterContext, load_factory
+from backends.registry import AdapterContext, load_metrics
 from tests.helpers.servers import (
     KINDS,
     REQUIRE_ENV,
@@ -476,7 +476,7 @@ def test_secrets_never_show_in_repr(monkeypatch: pytest.MonkeyPatch):
         {"username": "u", "password": "pw-secret"},
     ):
         options = {"url": "http://p:9090/", "headers": {"X-Api-Key": "hdr-secret"}, **options}
-        backend = create(options, AdapterContext())
+        backend = ADAPTER.build(PrometheusOptions.model_validate(options), AdapterContext())
         shown = repr(backend) + repr(backend.options) + str(backend.options)
         assert "secret" not in shown, shown
         assert "X-Api-Key" in repr(backend)
@@ -493,7 +493,7 @@ def test_missing_binary_skips_or_fails_when_required(monkeypatch: pytest.MonkeyP
 
 
 def test_entry_point_is_registered():
-    assert load_factory(METRICS_GROUP, "prometheus") is create
+    assert load_metrics("prometheus") is ADAPTER
 
 
 async def test_connection_refused_is_retried_then_unreachable():

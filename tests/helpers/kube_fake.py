@@ -35,6 +35,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from backends.clock import Clock
+from backends.registry import AdapterContext, DeployAdapter
+
 Obj = dict[str, Any]
 Key = tuple[str, str, str, str]
 
@@ -543,6 +546,12 @@ async def serving(directory: Path) -> AsyncIterator[FakeKube]:
 def options(directory: Path, **extra: Any) -> dict[str, Any]:
     """Adapter options pointing at the fake; backoff 0 so reconnects never wait."""
     return {"kubeconfig": str(directory / "kubeconfig"), "backoff": 0, **extra}
+
+
+def build(adapter: DeployAdapter[Any], table: dict[str, Any], clock: Clock | None = None) -> Any:
+    """The adapter built from a `[deploy]` table as the config builds it: validated first."""
+    context = AdapterContext(clock=clock) if clock is not None else AdapterContext()
+    return adapter.build(adapter.options.model_validate(table), context)
 
 
 def replicaset(

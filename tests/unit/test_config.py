@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from backends.kubernetes.client import KubeOptions
 from backends.prometheus import promql
 from backends.prometheus.options import PrometheusOptions
-from backends.registry import DEPLOY_GROUP, METRICS_GROUP, adapter_names
+from backends.registry import DEPLOY_GROUP, METRICS_GROUP, adapter_names, load_deploy
 from backends.simulator.adapter import SimulatorOptions
 from backends.simulator.traffic import METRIC_KEYS
 from tui.cli.main import main
@@ -92,7 +91,7 @@ def test_starter_options_are_the_adapters_own(deploy: str, metrics: str):
         SimulatorOptions(**config.deploy.options)
         SimulatorOptions(**config.metrics.options)
     if deploy in ("argo", "kubernetes", "flagger"):
-        assert KubeOptions.parse(config.deploy.options).namespace
+        assert load_deploy(deploy).options.model_validate(config.deploy.options).namespace
         assert set(config.deploy.options) <= {"namespace", "loadtester_url"}
     if metrics == "prometheus":
         PrometheusOptions.model_validate(config.metrics.options)

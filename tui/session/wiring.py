@@ -7,8 +7,9 @@ the config file, the table and the option, and the adapter's own words.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -16,11 +17,11 @@ from backends.base import DeployBackend, MetricsBackend
 from backends.clock import Clock, SystemClock
 from backends.errors import BackendError
 from backends.registry import (
-    DEPLOY_GROUP,
-    METRICS_GROUP,
     AdapterContext,
+    AdapterImportError,
     UnknownAdapter,
-    load_factory,
+    load_deploy,
+    load_metrics,
 )
 from backends.simulator.adapter import Simulator, SimulatorOptions
 from tui.config.load import Config, ConfigError, demo_config
@@ -73,41 +74,56 @@ def on_simulator(sim: Simulator) -> Wiring:
 
 
 def from_config(config: Config, clock: Clock | None = None) -> Wiring:
-    """The adapters `[deploy]` and `[metrics]` name, built with their options."""
+    """The adapters `[deploy]` and `[metrics]` name, built with their validated options.
+
+    The context's clock is read after both are built: an adapter on its own time (the sped-up
+    simulator) replaces it, and the session must keep that time too.
+    """
     context = AdapterContext(clock=clock or SystemClock())
-    deploy = _build(config, "deploy", DEPLOY_GROUP, context)
-    metrics = _build(config, "metrics", METRICS_GROUP, context)
+    with _adapter_errors(config, "deploy"):
+        deploy_adapter = load_deploy(config.deploy.kind)
+        deploy_options = deploy_adapter.options.model_validate(config.deploy.options)
+        deploy = deploy_adapter.build(deploy_options, context)
+    with _adapter_errors(config, "metrics"):
+        metrics_adapter = load_metrics(config.metrics.kind)
+        metrics_options = metrics_adapter.options.model_validate(config.metrics.options)
+        metrics = metrics_adapter.build(metrics_options, context)
     return Wiring(deploy, metrics, config, context.clock)
 
 
-def _build(config: Config, table: str, group: str, context: AdapterContext) -> Any:
-    adapter = getattr(config, table)
+@contextmanager
+def _adapter_errors(config: Config, table: str) -> Iterator[None]:
+    """Loading, validating and building an adapter fail as a ConfigError naming the field."""
+    kind = getattr(config, table).kind
     source = str(config.source) if config.source else None
     try:
-        factory = load_factory(group, adapter.kind)
-        return factory(dict(adapter.options), context)
+        yield
     except UnknownAdapter as error:
         raise ConfigError(str(error), source=source, field=f"{table}.kind") from None
+    except AdapterImportError as error:
+        raise ConfigError(
+            f"the {kind} adapter cannot load: {error.reason}", source=source, field=f"{table}.kind"
+        ) from None
     except ImportError as error:
         raise ConfigError(
-            f"the {adapter.kind} adapter cannot load: {error} (is its package installed?)",
+            f"the {kind} adapter cannot load: {error} (is its package installed?)",
             source=source,
             field=f"{table}.kind",
         ) from None
     except ValidationError as error:
         first = error.errors()[0]
-        option = ".".join(str(part) for part in first["loc"]) or adapter.kind
+        option = ".".join(str(part) for part in first["loc"]) or kind
         raise ConfigError(
-            f"{first['msg']} (see `rollwatch config init --{table} {adapter.kind}`)",
+            f"{first['msg']} (see `rollwatch config init --{table} {kind}`)",
             source=source,
             field=f"{table}.{option}",
         ) from None
     except (ValueError, OSError) as error:
-        raise ConfigError(f"{adapter.kind}: {error}", source=source, field=table) from None
+        raise ConfigError(f"{kind}: {error}", source=source, field=table) from None
     except BackendError as error:
         if error.retryable:
             raise
-        raise ConfigError(f"{adapter.kind}: {error}", source=source, field=table) from None
+        raise ConfigError(f"{kind}: {error}", source=source, field=table) from None
 
 
 def _user() -> str:

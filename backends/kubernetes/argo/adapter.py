@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from backends.base import Capability
 from backends.errors import NotFound
@@ -30,9 +29,10 @@ from backends.kubernetes.objects import (
     to_int,
     workload_revision,
 )
+from backends.kubernetes.options import KubeOptions
 from backends.kubernetes.watch import Source
 from backends.model import Expectation, Role, Rollout, RolloutSummary
-from backends.registry import AdapterContext
+from backends.registry import AdapterContext, DeployAdapter
 
 GROUP_VERSION = "argoproj.io/v1alpha1"
 
@@ -220,7 +220,9 @@ class ArgoRolloutsBackend(SnapshotBackend):
         return await self._send(rollout_id, {"spec": {"paused": False}}, None, None)
 
 
-def create(options: dict[str, Any], context: AdapterContext) -> ArgoRolloutsBackend:
-    """Options: context, namespace, all_namespaces, kubeconfig, timeout, backoff, max_backoff,
-    max_failures, change_annotations, events (see docs/kubernetes.md)."""
-    return ArgoRolloutsBackend.from_options(options, context.clock)
+def _build(options: KubeOptions, context: AdapterContext) -> ArgoRolloutsBackend:
+    return ArgoRolloutsBackend(options, context.clock)
+
+
+ADAPTER = DeployAdapter(options=KubeOptions, build=_build)
+"""The `argo` entry point: the shared Kubernetes options (docs/kubernetes.md)."""

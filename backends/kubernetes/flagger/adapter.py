@@ -9,7 +9,6 @@ rollout is in flagger_canary.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -17,14 +16,15 @@ import httpx
 from backends.base import Capability
 from backends.clock import Clock
 from backends.errors import BackendError, Conflict, Unreachable, Unsupported
-from backends.kubernetes.client import KubeApi, KubeOptions, Obj, resource_path
+from backends.kubernetes.client import Obj, resource_path
 from backends.kubernetes.deployments import HASH_LABEL
 from backends.kubernetes.flagger.canary import AWAITING, to_rollout
 from backends.kubernetes.following import SnapshotBackend, check_expectation
-from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS, as_dict, meta
+from backends.kubernetes.objects import as_dict, meta
+from backends.kubernetes.options import FlaggerOptions
 from backends.kubernetes.watch import Source, list_and_watch
 from backends.model import EventLevel, Expectation, Rollout, RolloutEvent, RolloutSummary
-from backends.registry import AdapterContext
+from backends.registry import AdapterContext, DeployAdapter
 
 GROUP_VERSION = "flagger.app/v1beta1"
 
@@ -32,22 +32,16 @@ GROUP_VERSION = "flagger.app/v1beta1"
 class FlaggerBackend(SnapshotBackend):
     """Follows Flagger canaries; decides through the load tester's gates when one is set."""
 
-    def __init__(
-        self,
-        api: KubeApi,
-        options: KubeOptions,
-        clock: Clock,
-        *,
-        keys: Mapping[str, str] = DEFAULT_CHANGE_ANNOTATIONS,
-        events: bool = False,
-        loadtester: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(api, options, clock, keys=keys, events=events)
-        self._loadtester = loadtester
+    def __init__(self, options: FlaggerOptions, clock: Clock) -> None:
+        super().__init__(options, clock)
+        url = options.loadtester_url
+        self._loadtester = (
+            httpx.AsyncClient(base_url=str(url), timeout=options.timeout) if url else None
+        )
         self._closers: dict[tuple[str, str], tuple[asyncio.Task[None], Rollout]] = {}
         self._notes: dict[str, list[RolloutEvent]] = {}
         self.capabilities = (
-            frozenset({Capability.PROMOTE, Capability.ABORT}) if loadtester else frozenset()
+            frozenset({Capability.PROMOTE, Capability.ABORT}) if self._loadtester else frozenset()
         )
 
     def primary_path(self, namespace: str | None, name: str | None = None, sub: str = "") -> str:
@@ -195,9 +189,9 @@ class FlaggerBackend(SnapshotBackend):
         await super().aclose()
 
 
-def create(options: dict[str, Any], context: AdapterContext) -> FlaggerBackend:
-    """The shared Kubernetes options (docs/kubernetes.md) and `loadtester_url`."""
-    url = options.get("loadtester_url")
-    timeout = KubeOptions.parse(options).timeout
-    loadtester = httpx.AsyncClient(base_url=str(url), timeout=timeout) if url else None
-    return FlaggerBackend.from_options(options, context.clock, loadtester=loadtester)
+def _build(options: FlaggerOptions, context: AdapterContext) -> FlaggerBackend:
+    return FlaggerBackend(options, context.clock)
+
+
+ADAPTER = DeployAdapter(options=FlaggerOptions, build=_build)
+"""The `flagger` entry point: the shared Kubernetes options and `loadtester_url`."""
