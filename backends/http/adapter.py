@@ -8,9 +8,11 @@ backoff, and an action must reach the deployer at most once per confirmation.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any, TypeVar
 
 import httpx
+from httpx_sse import EventSource
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from backends.base import Capability
@@ -33,6 +35,10 @@ from backends.registry import AdapterContext, DeployAdapter
 WATCH_IDLE = 4 * KEEPALIVE
 """Seconds without a byte after which a watch counts as dead: servers send keepalives."""
 
+SNAPSHOT_EVENTS = frozenset({"rollout", "message"})
+"""Events that carry a snapshot: the API's `rollout`, or an unnamed one (which SSE calls
+`message`), as other deployers send; any other event is another server's business."""
+
 _SUMMARIES = TypeAdapter(list[RolloutSummary])
 _ROLLOUT = TypeAdapter(Rollout)
 _Model = TypeVar("_Model")
@@ -40,23 +46,6 @@ _Model = TypeVar("_Model")
 
 class HttpDeployOptions(ConnectionOptions):
     """The `[deploy]` table of rollwatch.toml for `adapter = "http"`: the connection options."""
-
-
-async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
-    """The data of each `rollout` event (or unnamed one); comments such as keepalives drop out."""
-    event, data = "message", list[str]()
-    async for line in lines:
-        if not line:
-            if data and event in ("message", "rollout"):
-                yield "\n".join(data)
-            event, data = "message", []
-        elif not line.startswith(":"):
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if name == "data":
-                data.append(value)
-            elif name == "event":
-                event = value
 
 
 class HttpDeployBackend:
@@ -117,8 +106,10 @@ class HttpDeployBackend:
                     raise BadResponse(
                         f"{what} answered with {kind or 'no content type'}, not {EVENT_STREAM}"
                     )
-                async for data in _sse_data(reply.aiter_lines()):
-                    yield _validate(data, _ROLLOUT, what)
+                async with aclosing(EventSource(reply).aiter_sse()) as events:
+                    async for event in events:
+                        if event.data and event.event in SNAPSHOT_EVENTS:
+                            yield _validate(event.data, _ROLLOUT, what)
         except httpx.ReadTimeout:
             raise Unreachable(f"{what} went silent for {self._idle:g}s") from None
         except httpx.TransportError as exc:

@@ -76,6 +76,22 @@ async def test_an_event_stream_in_another_servers_style_is_read(stub_server, bac
     assert await watched(backend) == [rollout, moved], "a stream the server ends just ends"
 
 
+async def test_keepalives_after_an_event_with_an_id_yield_nothing(stub_server, backend, rollout):
+    """SSE keeps the last event id across events, so a bare blank line after a keepalive comment
+    reads as an empty event; it carries no snapshot. An event the stream ends in the middle of
+    (no blank line after it) is not delivered either."""
+    moved = rollout.model_copy(update={"current_step": 2, "version": "9"})
+    stub_server.replies = [
+        events(
+            f"event: rollout\nid: {rollout.version}\ndata: {rollout.model_dump_json()}\n\n",
+            ": keepalive\n\n",
+            "\n\n",
+            f": keepalive\n\nevent: rollout\nid: 9\ndata: {moved.model_dump_json()}",
+        )
+    ]
+    assert await watched(backend) == [rollout]
+
+
 @pytest.mark.parametrize(
     ("reply", "needle"),
     [
