@@ -96,8 +96,6 @@ def _load(group: str, kind: str, name: str, expected: type[A]) -> A:
         adapter = entry.load()
     except Exception as exc:  # a third-party module may fail any way while importing
         reason = f"{entry.value} failed to import: {type(exc).__name__}: {exc}"
-        if isinstance(exc, ImportError):
-            reason += " (is its package installed?)"
         raise AdapterImportError(kind, name, reason) from exc
     if not isinstance(adapter, expected):
         reason = f"{entry.value} is a {type(adapter).__name__}, not a {expected.__name__}"

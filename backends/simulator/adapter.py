@@ -64,7 +64,10 @@ class SimulatorOptions(BaseModel):
         description="How many times faster than the wall clock the simulated world runs.",
     )
     auto_confirm: float | None = Field(
-        None, description="Seconds after which a pause that waits for a human resumes by itself."
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds after which a pause that waits for a human resumes by itself.",
     )
     actor: str | None = Field(None, description="Name recorded on actions; default: $USER.")
 

@@ -391,6 +391,23 @@ def test_change_annotation_keys_are_configurable():
         KubeOptions.model_validate({"change_annotations": {"commit": "x"}})
 
 
+@pytest.mark.parametrize(
+    ("table", "option"),
+    [
+        ({"namespce": "shop"}, "namespce"),
+        ({"namespace": 3}, "namespace"),
+        ({"timeout": 0}, "timeout"),
+        ({"backoff": -1}, "backoff"),
+        ({"max_failures": 0}, "max_failures"),
+        ({"events": "sometimes"}, "events"),
+    ],
+)
+def test_bad_options_are_refused_by_name(table: dict[str, Any], option: str):
+    with pytest.raises(ValidationError) as error:
+        argo.ADAPTER.options.model_validate(table)
+    assert [e["loc"] for e in error.value.errors()] == [(option,)]
+
+
 # -- against the fake API server ----------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from backends.base import Capability
 from backends.errors import Conflict, Unsupported
@@ -274,6 +275,22 @@ async def confirm(backend: flagger.FlaggerBackend) -> Expectation:
 
 
 BODY = {"name": "podinfo", "namespace": "test"}
+
+
+@pytest.mark.parametrize(
+    "url", ["flagger-loadtester.test/gate", "ftp://flagger-loadtester.test/", "http://", 8080]
+)
+def test_a_load_tester_url_that_is_not_http_is_refused(url):
+    with pytest.raises(ValidationError) as error:
+        flagger.ADAPTER.options.model_validate({"loadtester_url": url})
+    assert [e["loc"] for e in error.value.errors()] == [("loadtester_url",)]
+
+
+def test_an_unknown_option_is_refused_by_name():
+    with pytest.raises(ValidationError) as error:
+        flagger.ADAPTER.options.model_validate({"loadtester": "http://lt.test/"})
+    (first,) = error.value.errors()
+    assert (first["type"], first["loc"]) == ("extra_forbidden", ("loadtester",))
 
 
 async def test_without_load_tester_nothing_can_be_decided(fake, tmp_path):

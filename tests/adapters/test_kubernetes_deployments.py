@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from backends.base import Capability
 from backends.errors import Conflict, NotFound, Unsupported
@@ -326,3 +327,10 @@ async def test_list_rollouts(fake, backend):
     seed(fake, deployment())
     (summary,) = await backend.list_rollouts()
     assert (summary.id, summary.kind, summary.canary_revision) == (ID, "kubernetes", HASHES[2])
+
+
+def test_an_unknown_option_is_refused_by_name():
+    with pytest.raises(ValidationError) as error:
+        k8s.ADAPTER.options.model_validate({"namespace": "shop", "all_namespace": True})
+    (first,) = error.value.errors()
+    assert (first["type"], first["loc"]) == ("extra_forbidden", ("all_namespace",))

@@ -6,6 +6,7 @@ import math
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from backends.base import Capability
 from backends.clock import VirtualClock
@@ -183,6 +184,39 @@ async def test_unknown_rollout_names_the_known_ones(sim: Simulator):
 def test_unknown_scenario_is_refused(clock: VirtualClock):
     with pytest.raises(ValueError, match="choose one of"):
         Simulator(clock, SimulatorOptions(scenario="meteor"))
+
+
+def test_a_misspelt_scenario_is_refused_listing_the_choices():
+    with pytest.raises(ValidationError) as error:
+        SimulatorOptions.model_validate({"scenario": "helthy"})
+    (first,) = error.value.errors()
+    assert first["loc"] == ("scenario",)
+    assert "unknown scenario 'helthy'; choose one of: " in first["msg"]
+    assert all(name in first["msg"] for name in SCENARIOS)
+
+
+@pytest.mark.parametrize(
+    ("table", "option"),
+    [
+        ({"sede": 7}, "sede"),
+        ({"speed": 0}, "speed"),
+        ({"speed": -2}, "speed"),
+        ({"speed": float("inf")}, "speed"),
+        ({"speed": float("nan")}, "speed"),
+        ({"speed": 10_001}, "speed"),
+        ({"auto_confirm": 0}, "auto_confirm"),
+        ({"seed": "seven"}, "seed"),
+    ],
+)
+def test_bad_options_are_refused_by_name(table, option: str):
+    with pytest.raises(ValidationError) as error:
+        SimulatorOptions.model_validate(table)
+    assert [e["loc"] for e in error.value.errors()] == [(option,)]
+
+
+def test_speed_up_to_ten_thousand_is_accepted():
+    assert SimulatorOptions.model_validate({"speed": 10_000}).speed == 10_000
+    assert SimulatorOptions().speed == 1.0
 
 
 def test_scenarios_named_in_the_issue_exist():

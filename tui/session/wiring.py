@@ -101,8 +101,12 @@ def _adapter_errors(config: Config, table: str) -> Iterator[None]:
     except UnknownAdapter as error:
         raise ConfigError(str(error), source=source, field=f"{table}.kind") from None
     except AdapterImportError as error:
+        missing = isinstance(error.__cause__, ImportError)
+        hint = " (is its package installed?)" if missing else ""
         raise ConfigError(
-            f"the {kind} adapter cannot load: {error.reason}", source=source, field=f"{table}.kind"
+            f"the {kind} adapter cannot load: {error.reason}{hint}",
+            source=source,
+            field=f"{table}.kind",
         ) from None
     except ImportError as error:
         raise ConfigError(
