@@ -1,13 +1,7 @@
 """The Prometheus adapter against real stores: Prometheus 2.x and VictoriaMetrics.
 
-The data is seeded with known values (one sample every 10 s, starting an hour ago), so every test
-asserts exact numbers:
-
-    rw_value{revision="aaa111", pod="a-1"} = i          (stable, two pods)
-    rw_value{revision="aaa111", pod="a-2"} = 2 i
-    rw_value{revision="bbb222", pod="b-1"} = 1000 + i   (canary, one pod)
-
-where i counts samples from the anchor, so at anchor + 10 i s stable sums to 3 i.
+The stores are seeded with known values (tests.helpers.seeded_stores), so every test asserts
+exact numbers: at anchor + 10 i s, stable (two pods) sums to 3 i and the canary is 1000 + i.
 """
 
 from __future__ import annotations
@@ -15,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,17 +21,18 @@ import respx
 from pydantic import ValidationError
 
 from backends.errors import BadResponse, NotFound, Unauthorized, Unreachable
-from backends.model import MetricQuery, MetricSeries, QueryContext, Role
+from backends.model import MetricQuery, Role
 from backends.prometheus import promql
 from backends.prometheus.adapter import ADAPTER, PrometheusBackend
 from backends.prometheus.options import PrometheusOptions
 from backends.registry import AdapterContext, load_metrics
+from tests.helpers.seeded_stores import CONTEXT, GROUPED, Store
 from tests.helpers.servers import (
     KINDS,
     REQUIRE_ENV,
+    Kind,
     MetricsServer,
     Reply,
-    Sample,
     ServerFactory,
     StubServer,
     WebSecurity,
@@ -46,82 +41,16 @@ from tests.helpers.servers import (
     self_signed_cert,
 )
 
-pytest_plugins = ["tests.helpers.servers"]
+pytest_plugins = ["tests.helpers.servers", "tests.helpers.seeded_stores"]
 
-SAMPLES = 241
-CONTEXT = QueryContext(
-    service="checkout",
-    namespace="shop",
-    stable_revision="aaa111",
-    canary_revision="bbb222",
-    stable_workload="checkout-aaa111",
-    canary_workload="checkout-bbb222",
-)
-GROUPED = 'sum by (revision) (rw_value{service="{service}", revision=~"{revision}"})'
 USER, PASSWORD = "rollwatch", "s3cret"
 PASSWORD_BCRYPT = "$2b$04$gCjjIGfmW7BE17H0ZZ/jxuHabACMb4RCXvz308A6.nvJlyWaro2li"
 
 
-def seed(anchor: int) -> list[Sample]:
-    pods = [
-        ("a-1", "aaa111", lambda i: i),
-        ("a-2", "aaa111", lambda i: 2 * i),
-        ("b-1", "bbb222", lambda i: 1000 + i),
-    ]
-    return [
-        Sample(
-            "rw_value",
-            {
-                "service": "checkout",
-                "namespace": "shop",
-                "revision": revision,
-                "workload": f"checkout-{revision}",
-                "pod": pod,
-            },
-            anchor + 10 * i,
-            float(value(i)),
-        )
-        for pod, revision, value in pods
-        for i in range(SAMPLES)
-    ]
-
-
-@dataclass(frozen=True)
-class Store:
-    kind: str
-    server: MetricsServer
-    anchor: int
-
-    def at(self, offset: float) -> datetime:
-        return datetime.fromtimestamp(self.anchor + offset, UTC)
-
-    def offsets(self, series: MetricSeries) -> list[tuple[float, float]]:
-        return [(round(p.t - self.anchor, 3), p.v) for p in series.points]
-
-
-@pytest.fixture(scope="session")
-def anchor() -> int:
-    """An hour ago on a 10-minute boundary: well inside retention, clear of the live head."""
-    return int(time.time()) // 600 * 600 - 3600
-
-
 @pytest.fixture(scope="session", params=KINDS)
-def store(
-    request: pytest.FixtureRequest, metrics_server_factory: ServerFactory, anchor: int
-) -> Store:
-    kind = request.param
-    if kind == "prometheus":
-        # A remote store that refuses connections, consulted only by selectors with warn="yes":
-        # Prometheus turns the failure into a warning on an otherwise successful answer.
-        remote = {
-            "url": f"http://127.0.0.1:{free_port()}/read",
-            "read_recent": True,
-            "required_matchers": {"warn": "yes"},
-        }
-        server = metrics_server_factory(kind, seed=seed(anchor), config={"remote_read": [remote]})
-    else:
-        server = metrics_server_factory(kind, seed=seed(anchor))
-    return Store(kind, server, anchor)
+def store(request: pytest.FixtureRequest, seeded_stores: Callable[[Kind], Store]) -> Store:
+    kind: Kind = request.param
+    return seeded_stores(kind)
 
 
 @pytest.fixture
