@@ -50,6 +50,32 @@ def revision(rev: str | None) -> str:
     return (rev or "—")[:10]
 
 
+def step_number(index: int | None, total: int) -> int | None:
+    """The step as people and JSON consumers count it: from 1, as the Argo CLI does.
+
+    Backends keep the plan's 0-based index (`Rollout.current_step`); everything rollwatch
+    prints, shows or reads from a person goes through this function and `step_index`. A
+    rollout past its last step (done) reads as its last step; no plan, or no position, is None.
+    """
+    if index is None or total <= 0:
+        return None
+    return min(index + 1, total)
+
+
+def step_index(number: int) -> int:
+    """The 0-based index of step `number` as a person wrote it (`--expect-step 3` -> 2)."""
+    if number < 1:
+        raise ValueError(f"step numbers start at 1, not {number}")
+    return number - 1
+
+
 def position(current: int | None, total: int) -> str:
-    """`3/7` for the step being run, `7/7` once every step is done, as the Argo CLI counts."""
-    return f"{min((current or 0) + 1, total)}/{total}"
+    """`3/7` for the step at index 2 of 7, `7/7` once every step is done, `—` with no plan."""
+    return step_of(step_number(current, total), total)
+
+
+def step_of(number: int | None, total: int) -> str:
+    """`3/7` from a step number already counted from 1 (as headless records carry it)."""
+    if number is None:
+        return f"—/{total}" if total else "—"
+    return f"{number}/{total}"

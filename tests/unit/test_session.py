@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from backends.base import Capability
 from backends.clock import VirtualClock
 from backends.errors import Conflict, Unreachable
 from backends.model import (
@@ -22,7 +23,7 @@ from backends.model import (
 )
 from backends.simulator.adapter import Simulator, SimulatorOptions
 from tui.config.load import demo_config
-from tui.session.decisions import Action, Refused
+from tui.session.decisions import Refused
 from tui.session.demo import demo_session
 from tui.session.live import Session
 from tui.session.updates import GatesChanged, LinkChanged, MetricsChanged, RolloutChanged, Update
@@ -173,7 +174,7 @@ async def test_promote_passes_what_the_user_saw(sim: Simulator, clock: VirtualCl
     deploy = RecordingDeploy(sim)
     session = Session(deploy, sim, PRIMARY, SIM_METRICS, clock)
     task = await started(session, clock)
-    confirmation = session.confirmation(Action.PROMOTE)
+    confirmation = session.confirmation(Capability.PROMOTE)
     rollout = await session.execute(confirmation)
     assert rollout.current_step == 2
     assert deploy.calls == [
@@ -191,8 +192,8 @@ async def test_promote_passes_what_the_user_saw(sim: Simulator, clock: VirtualCl
 async def test_a_stale_confirmation_conflicts(sim: Simulator, clock: VirtualClock):
     session = demo_session(sim)
     task = await started(session, clock)
-    old = session.confirmation(Action.PROMOTE)
-    await session.execute(session.confirmation(Action.PROMOTE))
+    old = session.confirmation(Capability.PROMOTE)
+    await session.execute(session.confirmation(Capability.PROMOTE))
     with pytest.raises(Conflict):
         await session.execute(old)
     assert (await sim.get_rollout(PRIMARY)).current_step == 2
@@ -204,7 +205,7 @@ async def test_read_only_never_acts(sim: Simulator, clock: VirtualClock):
     session = Session(deploy, sim, PRIMARY, SIM_METRICS, clock, read_only=True)
     task = await started(session, clock)
     with pytest.raises(Refused, match="read-only"):
-        await session.execute(session.confirmation(Action.PROMOTE))
+        await session.execute(session.confirmation(Capability.PROMOTE))
     assert deploy.calls == []
     await stop(task)
 
@@ -250,7 +251,7 @@ async def test_refuses_to_act_while_the_rollout_state_is_stale(sim: Simulator, c
     task = await started(session, clock)
     session.links["deploy"] = "watch dropped"
     with pytest.raises(Refused, match="stale"):
-        await session.execute(session.confirmation(Action.PROMOTE))
+        await session.execute(session.confirmation(Capability.PROMOTE))
     assert deploy.calls == []
     await stop(task)
 
@@ -259,7 +260,7 @@ async def test_new_revision_resets_the_windows(sim: Simulator, clock: VirtualClo
     session = demo_session(sim)
     task = await started(session, clock)
     assert len(session.windows["p99 latency"].window(Role.CANARY)) > 0
-    await session.execute(session.confirmation(Action.PROMOTE_FULL))
+    await session.execute(session.confirmation(Capability.PROMOTE_FULL))
     window = session.windows["p99 latency"]
     assert session.rollout is not None and session.rollout.canary is None
     assert len(window.window(Role.CANARY)) == 0 and not window.revisions
@@ -287,7 +288,7 @@ async def test_promoting_over_failing_gates_needs_the_name_typed(clock: VirtualC
     sim = Simulator(clock, SimulatorOptions(scenario="latency-regression", actor="tester"))
     session = demo_session(sim)
     task = await started(session, clock)
-    confirmation = session.confirmation(Action.PROMOTE)
+    confirmation = session.confirmation(Capability.PROMOTE)
     assert "p99 latency" in confirmation.overrides
     with pytest.raises(Refused, match="type 'checkout-api' to promote anyway"):
         await session.execute(confirmation)
@@ -306,7 +307,7 @@ async def test_abort_needs_no_override(clock: VirtualClock):
     sim = Simulator(clock, SimulatorOptions(scenario="latency-regression"))
     session = demo_session(sim)
     task = await started(session, clock)
-    confirmation = session.confirmation(Action.ABORT)
+    confirmation = session.confirmation(Capability.ABORT)
     assert confirmation.overrides == ()
     assert (await session.execute(confirmation)).phase.value == "aborted"
     await stop(task)
@@ -315,12 +316,12 @@ async def test_abort_needs_no_override(clock: VirtualClock):
 async def test_bake_time_must_pass_before_promotion_is_advised(sim: Simulator, clock: VirtualClock):
     session = demo_session(sim)
     task = await started(session, clock)
-    await session.execute(session.confirmation(Action.PROMOTE))
+    await session.execute(session.confirmation(Capability.PROMOTE))
     await clock.advance(50)
     judgement = session.judgement
     assert judgement is not None and judgement.bake_remaining is not None
     assert judgement.status == GateStatus.PENDING and "bake left" in judgement.explanation
-    assert "bake time" in session.confirmation(Action.PROMOTE).overrides
+    assert "bake time" in session.confirmation(Capability.PROMOTE).overrides
     await stop(task)
 
 
@@ -328,7 +329,7 @@ async def test_gate_changes_are_logged(clock: VirtualClock):
     sim = Simulator(clock, SimulatorOptions(scenario="healthy"))
     session = demo_session(sim)
     task = await started(session, clock)
-    await session.execute(session.confirmation(Action.PROMOTE_FULL))
+    await session.execute(session.confirmation(Capability.PROMOTE_FULL))
     await clock.advance(10)
     gate_events = [e for e in session.events if e.level == EventLevel.GATE]
     assert gate_events and all(e.message.startswith("gate pass → ") for e in gate_events)
@@ -343,7 +344,7 @@ async def test_refuses_to_promote_on_stale_metrics(sim: Simulator, clock: Virtua
     store.fail = True
     await clock.advance(10)
     with pytest.raises(Refused, match="metrics are stale"):
-        await session.execute(session.confirmation(Action.PROMOTE))
+        await session.execute(session.confirmation(Capability.PROMOTE))
     assert deploy.calls == []
     await stop(task)
 
@@ -372,7 +373,7 @@ async def test_step_changes_are_kept_for_the_dependency_graphs(sim: Simulator, c
     rollout = session.rollout
     assert rollout is not None and rollout.pause is not None
     assert list(session.step_changes) == [rollout.pause.since.timestamp()]
-    await session.execute(session.confirmation(Action.PROMOTE))
+    await session.execute(session.confirmation(Capability.PROMOTE))
     assert list(session.step_changes)[-1] == clock.now().timestamp()
     await stop(task)
 

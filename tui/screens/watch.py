@@ -14,15 +14,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from backends.base import Capability
 from backends.errors import BackendError
 from backends.model import GateResult, GateStatus, Role, Rollout
 from tui import format
 from tui.messages import SessionUpdate
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
-from tui.session.decisions import Action, Confirmation, Refused
+from tui.session.decisions import PROMOTING, Confirmation, Refused
 from tui.session.live import Session
-from tui.session.prompts import describe
+from tui.session.prompts import WORDING, describe
 from tui.session.updates import (
     EventsAdded,
     GatesChanged,
@@ -220,13 +221,13 @@ class WatchScreen(Screen[None]):
         return True
 
     def action_promote(self) -> None:
-        self._ask(Action.PROMOTE)
+        self._ask(Capability.PROMOTE)
 
     def action_promote_full(self) -> None:
-        self._ask(Action.PROMOTE_FULL)
+        self._ask(Capability.PROMOTE_FULL)
 
     def action_abort(self) -> None:
-        self._ask(Action.ABORT)
+        self._ask(Capability.ABORT)
 
     def action_help(self) -> None:
         rows = [
@@ -247,7 +248,7 @@ class WatchScreen(Screen[None]):
     def action_quit(self) -> None:
         self.app.exit()
 
-    def _ask(self, action: Action) -> None:
+    def _ask(self, action: Capability) -> None:
         rollout = self.session.rollout
         try:
             confirmation = self.session.confirmation(action)
@@ -256,12 +257,7 @@ class WatchScreen(Screen[None]):
             return
         assert rollout is not None
         what = describe(action, rollout)
-        title = {
-            Action.PROMOTE: "Promote?",
-            Action.PROMOTE_FULL: "Promote fully?",
-            Action.ABORT: "Abort?",
-        }[action]
-        label = "Abort" if action == Action.ABORT else "Promote"
+        wording = WORDING[action]
 
         def answered(typed: str | None) -> None:
             if typed is not None:
@@ -270,17 +266,17 @@ class WatchScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmScreen(
-                title,
+                wording.title,
                 what,
-                label,
+                wording.button,
                 details=self._verdict_details(action),
                 require_typed=rollout.service if confirmation.overrides else None,
-                danger=action == Action.ABORT,
+                danger=wording.danger,
             ),
             answered,
         )
 
-    def _verdict_details(self, action: Action) -> Text | None:
+    def _verdict_details(self, action: Capability) -> Text | None:
         """The verdict and every gate that does not pass, as the prompt shows them."""
         judgement = self.session.judgement
         if judgement is None:
@@ -293,7 +289,7 @@ class WatchScreen(Screen[None]):
                 text.append(f"\n• {gate.explanation}")
         if judgement.bake_remaining:
             text.append(f"\n• bake: {format.duration(judgement.bake_remaining)} left")
-        if action != Action.ABORT and self.session.unhealthy():
+        if action in PROMOTING and self.session.unhealthy():
             text.append("\nPromoting now overrides this, and the override is recorded.", "italic")
         return text
 

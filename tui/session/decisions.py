@@ -1,7 +1,10 @@
-"""The user's decisions: what they confirmed, and the checks before the session acts on it.
+"""The user's decisions: what they confirmed, and the checks before anything acts on it.
 
 Kept apart from following and polling so that every reason to refuse an action sits in one
-place, in the order the user meets them, and so that a confirmation is spent at most once.
+place, in the order the user meets them, and so that a confirmation is spent at most once. The
+verbs are the backends' `Capability` values, one vocabulary for the command line, the screen
+and the capability check; `allowed` is the check the watch screen (through the session) and the
+action commands share.
 """
 
 from __future__ import annotations
@@ -12,21 +15,41 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from backends.base import Capability
-from backends.errors import Unsupported
 from backends.model import EventLevel, Expectation, Rollout, RolloutEvent
 
+VERBS = {
+    Capability.PROMOTE: "promote",
+    Capability.PROMOTE_FULL: "fully promote",
+    Capability.ABORT: "abort",
+    Capability.RETRY: "retry",
+    Capability.PAUSE: "pause",
+    Capability.RESUME: "resume",
+}
+"""Each action as a verb in a sentence: "the argo adapter cannot fully promote rollouts"."""
 
-class Action(StrEnum):
-    PROMOTE = "promote"
-    PROMOTE_FULL = "promote_full"
-    ABORT = "abort"
+PROMOTING = frozenset({Capability.PROMOTE, Capability.PROMOTE_FULL})
+"""The actions that send more traffic to the canary: only these need fresh, passing metrics."""
 
 
 class Refused(Exception):
-    """The session will not do what was asked; the message says why, in the user's terms."""
+    """rollwatch will not do what was asked; the message says why, in the user's terms."""
+
+
+def allowed(
+    action: Capability, *, read_only: bool, capabilities: frozenset[Capability], adapter: str
+) -> None:
+    """Refuse what can never be done here, whatever the rollout looks like.
+
+    Args:
+        adapter: the deploy adapter's name as configured (`argo`, `http`), which is what the
+            user can change; a server's own idea of its kind is not.
+    """
+    if read_only:
+        raise Refused(f"read-only mode: rollwatch does not {VERBS[action]} rollouts")
+    if action not in capabilities:
+        raise Refused(f"the {adapter} adapter cannot {VERBS[action]} rollouts")
 
 
 _tokens = itertools.count(1)
@@ -40,7 +63,7 @@ class Confirmation:
     bake time left); promoting over them needs the service's name typed as `typed`.
     """
 
-    action: Action
+    action: Capability
     expect: Expectation
     token: int
     overrides: tuple[str, ...] = ()
@@ -52,10 +75,10 @@ class Confirmation:
     @property
     def overriding(self) -> bool:
         """A promotion over something unhealthy: it needs the typed name and is logged."""
-        return self.action != Action.ABORT and bool(self.overrides)
+        return self.action in PROMOTING and bool(self.overrides)
 
 
-def issue(action: Action, rollout: Rollout, overrides: tuple[str, ...]) -> Confirmation:
+def issue(action: Capability, rollout: Rollout, overrides: tuple[str, ...]) -> Confirmation:
     """A confirmation with a fresh token, fixed to the rollout as the user sees it now."""
     return Confirmation(action, Expectation.of(rollout), next(_tokens), overrides)
 
@@ -75,29 +98,23 @@ class Decisions:
         links: Mapping[str, str | None],
         service: str,
         capabilities: frozenset[Capability],
+        adapter: str,
     ) -> None:
         """Refuse what must not be done now, before anything waits for the lock."""
-        if read_only:
-            raise Refused("read-only mode: promote and abort are disabled")
+        allowed(
+            confirmation.action, read_only=read_only, capabilities=capabilities, adapter=adapter
+        )
         if confirmation.token in self._used:
             raise Refused("this confirmation was already used")
         if links["deploy"] is not None:
             raise Refused(f"the rollout's state is stale ({links['deploy']}); wait for it")
-        promoting = confirmation.action != Action.ABORT
-        if promoting and links["metrics"] is not None:
+        if confirmation.action in PROMOTING and links["metrics"] is not None:
             raise Refused(f"the metrics are stale ({links['metrics']}); wait for them")
         if confirmation.overriding and confirmation.typed != service:
             raise Refused(
                 f"{', '.join(confirmation.overrides)} not passing: type "
                 f"{service!r} to promote anyway"
             )
-        needed = {
-            Action.PROMOTE: Capability.PROMOTE,
-            Action.PROMOTE_FULL: Capability.PROMOTE_FULL,
-            Action.ABORT: Capability.ABORT,
-        }[confirmation.action]
-        if needed not in capabilities:
-            raise Unsupported(f"this deploy backend cannot {confirmation.action.replace('_', ' ')}")
 
     @asynccontextmanager
     async def spending(self, confirmation: Confirmation) -> AsyncIterator[None]:

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from backends.base import Capability
 from backends.model import Rollout
 from tui import format
-from tui.session.decisions import Action
 
 
-def describe(action: Action, rollout: Rollout) -> str:
+@dataclass(frozen=True)
+class Wording:
+    """How a prompt for one action reads: its title, its button, and whether it undoes work."""
+
+    title: str
+    button: str
+    danger: bool = False
+
+
+WORDING = {
+    Capability.PROMOTE: Wording("Promote?", "Promote"),
+    Capability.PROMOTE_FULL: Wording("Promote fully?", "Promote"),
+    Capability.ABORT: Wording("Abort?", "Abort", danger=True),
+}
+"""The actions the watch screen offers; the command line's verbs are the same values."""
+
+
+def describe(action: Capability, rollout: Rollout) -> str:
     """One sentence naming the service, the step it goes to and the traffic that follows."""
     total = rollout.step_count
     current = rollout.current_step if rollout.current_step is not None else 0
     canary = format.revision(rollout.canary.id if rollout.canary else None)
-    if action == Action.ABORT:
+    if action == Capability.ABORT:
         return (
             f"abort {rollout.service}: send all traffic back to stable "
             f"{format.revision(rollout.stable.id)} (canary {canary} has "
             f"{format.weight(rollout.actual_weight)} now)"
         )
-    if action == Action.PROMOTE_FULL or current + 1 >= total:
+    if action == Capability.PROMOTE_FULL or current + 1 >= total:
         return (
             f"promote {rollout.service} fully: skip the remaining steps and send 100 % of "
             f"traffic to {canary}"
@@ -29,4 +48,5 @@ def describe(action: Action, rollout: Rollout) -> str:
         rollout.actual_weight,
     )
     what = nxt.label if nxt.weight is not None else f"{nxt.label} at {format.weight(weight)}"
-    return f"promote {rollout.service} to step {current + 2} of {total}: {what}"
+    number = format.step_number(current + 1, total)
+    return f"promote {rollout.service} to step {number} of {total}: {what}"

@@ -51,6 +51,7 @@ class Wiring:
             gates=self.config.gate,
             judge_spec=self.config.judge,
             actor=self.actor,
+            adapter=self.config.deploy.kind,
         )
 
     async def aclose(self) -> None:

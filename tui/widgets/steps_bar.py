@@ -42,7 +42,7 @@ class StepsBar(Static):
         if total == 0:
             text.append("no steps", "dim")
         elif current is not None and current < total:
-            text.append(f"step {current + 1}/{total} ", "bold")
+            text.append(f"step {format.position(current, total)} ", "bold")
         else:
             text.append(f"done {total}/{total} ", "bold")
         for index in range(total):
