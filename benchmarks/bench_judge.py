@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from backends.model import GateStatus
+from tui.judge.data import MetricData
 from tui.judge.specs import (
     CompareGate,
     GateSpec,
@@ -21,7 +22,7 @@ from tui.judge.specs import (
     ThresholdGate,
 )
 from tui.judge.stats import rank as stats
-from tui.judge.verdict import MetricData, evaluate_gate, judge
+from tui.judge.verdict import evaluate_gate, judge
 
 NOW = 1_800_000_000.0
 POINTS = 300

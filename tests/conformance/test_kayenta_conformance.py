@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 
 from backends.model import GateStatus
+from tui.judge.data import MetricData
 from tui.judge.specs import MetricSpec, RelativeGate
 from tui.judge.stats import classification
 from tui.judge.stats import rank as stats
 from tui.judge.stats import sample as sample_stats
-from tui.judge.verdict import MetricData, evaluate_gate
+from tui.judge.verdict import evaluate_gate
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 VECTORS = FIXTURES / "kayenta" / "kayenta_test_vectors.json"

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from backends.model import GateStatus
+from tui.judge.data import MetricData
 from tui.judge.specs import (
     CompareGate,
     GateSpec,
@@ -19,7 +20,7 @@ from tui.judge.specs import (
     RelativeGate,
     ThresholdGate,
 )
-from tui.judge.verdict import Judgement, MetricData, evaluate_gate, judge
+from tui.judge.verdict import Judgement, evaluate_gate, judge
 
 NOW = 1_800_000_000.0
 WIDE = timedelta(minutes=30)

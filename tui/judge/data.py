@@ -6,12 +6,13 @@ stale data, a metric not split by revision, or too few samples. Missing data nev
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from backends.model import GateResult, GateStatus, Role
 from tui.format import duration
-from tui.judge.specs import CompareGate, GateSpec, MetricSpec, RateGate, RelativeGate
+from tui.judge.specs import CompareGate, GateSpec, MetricSpec, RateGate, subject
 
 Window = Sequence[tuple[float, float]]
 
@@ -33,6 +34,14 @@ class MetricData:
     canary: Window
     all: Window = ()
     last_update: float | None = None
+
+
+@dataclass(frozen=True)
+class Look:
+    """What the judge sees when it looks: the session's data, and the time it looks at."""
+
+    metrics: Mapping[str, MetricData]
+    now: float
 
 
 class Held(Exception):
@@ -59,7 +68,7 @@ def gate_result(
         name=gate.name,
         status=status,
         explanation=explanation,
-        metric=gate.numerator if isinstance(gate, RateGate) else gate.metric,
+        metric=subject(gate),
         classification=label,
         samples=samples,
         samples_needed=gate.min_samples,
@@ -80,16 +89,20 @@ def pending(gate: GateSpec, reason: str, samples: int = 0) -> Held:
     return Held(gate_result(gate, None, text, status=GateStatus.PENDING, samples=samples))
 
 
-def fetch(
-    gate: GateSpec, metrics: Mapping[str, MetricData], name: str, role: Role, now: float
-) -> tuple[MetricData, list[float]]:
+def role_of(look: Look, name: str) -> Role:
+    """The series a one-sided gate reads: the canary's, or the only one of an unsplit metric."""
+    known = look.metrics.get(name)
+    return Role.ALL if known is not None and not known.spec.split else Role.CANARY
+
+
+def fetch(gate: GateSpec, look: Look, name: str, role: Role) -> tuple[MetricData, list[float]]:
     """The metric and its values in the gate's window, `now - window < t <= now`.
 
     Holds the gate when the metric is unknown, not split as needed, or stale: its newest sample
     (or, for an empty series, the newest the session holds for the metric) is older than three
     steps and at least a minute.
     """
-    data = metrics.get(name)
+    data = look.metrics.get(name)
     what = f"{role.value} {name}" if isinstance(gate, RateGate) else role.value
     if data is None:
         raise no_data(gate, f"no data for metric {name!r} yet")
@@ -99,18 +112,30 @@ def fetch(
     newest = series[-1][0] if series else data.last_update
     if newest is None:
         raise no_data(gate, f"no {what} data yet")
-    if now - newest > max(3.0 * data.spec.resolution.total_seconds(), MIN_STALE):
-        raise no_data(gate, f"stale: no {what} data for {duration(now - newest)}")
-    start = now - gate.window.total_seconds()
-    return data, [v for t, v in series if start < t <= now]
+    if look.now - newest > max(3.0 * data.spec.resolution.total_seconds(), MIN_STALE):
+        raise no_data(gate, f"stale: no {what} data for {duration(look.now - newest)}")
+    start = look.now - gate.window.total_seconds()
+    return data, [v for t, v in series if start < t <= look.now]
 
 
 def fetch_both(
-    gate: RelativeGate | CompareGate, metrics: Mapping[str, MetricData], now: float
+    gate: GateSpec, look: Look, name: str
 ) -> tuple[MetricData, list[float], list[float]]:
     """The metric with its canary and stable values in the window."""
-    data, canary = fetch(gate, metrics, gate.metric, Role.CANARY, now)
-    return data, canary, fetch(gate, metrics, gate.metric, Role.STABLE, now)[1]
+    data, canary = fetch(gate, look, name, Role.CANARY)
+    return data, canary, fetch(gate, look, name, Role.STABLE)[1]
+
+
+def counted(gate: RateGate, look: Look, name: str, role: Role) -> tuple[MetricData, float, int]:
+    """Events in the window from a per-second rate (rate times the step, summed), and samples."""
+    data, raw = fetch(gate, look, name, role)
+    values = [v for v in raw if math.isfinite(v)]
+    return data, math.fsum(values) * data.spec.resolution.total_seconds(), len(values)
+
+
+def without_nan(values: Sequence[float]) -> list[float]:
+    """Drop NaN but keep infinities: +Inf from histogram_quantile means beyond the top bucket."""
+    return [v for v in values if not math.isnan(v)]
 
 
 def require(gate: GateSpec, *counts: int) -> int:

@@ -95,6 +95,11 @@ GateSpec = Annotated[
 ]
 
 
+def subject(gate: GateSpec) -> str:
+    """The metric a gate's result is reported against: errors, not requests, for a rate."""
+    return gate.numerator if isinstance(gate, RateGate) else gate.metric
+
+
 class JudgeSpec(_Spec):
     """How gate results combine into one verdict (Kayenta's score thresholds)."""
 

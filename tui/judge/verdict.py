@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from backends.model import GateResult, GateStatus
 from tui.format import duration
-from tui.judge.data import Held, MetricData
-from tui.judge.kinds import compare_gate, rate_gate, relative_gate, threshold_gate
-from tui.judge.specs import CompareGate, GateSpec, JudgeSpec, RateGate, RelativeGate
+from tui.judge.data import Held, Look, MetricData
+from tui.judge.kinds import KINDS
+from tui.judge.specs import GateSpec, JudgeSpec
 
 
 @dataclass(frozen=True)
@@ -31,15 +31,9 @@ class Judgement:
 
 
 def evaluate_gate(gate: GateSpec, metrics: Mapping[str, MetricData], now: float) -> GateResult:
-    """One gate over the samples in `(now - gate.window, now]`."""
+    """One gate over the samples in `(now - gate.window, now]`, by its kind's evaluator."""
     try:
-        if isinstance(gate, RateGate):
-            return rate_gate(gate, metrics, now)
-        if isinstance(gate, CompareGate):
-            return compare_gate(gate, metrics, now)
-        if isinstance(gate, RelativeGate):
-            return relative_gate(gate, metrics, now)
-        return threshold_gate(gate, metrics, now)
+        return KINDS[gate.kind].evaluate(gate, Look(metrics, now))
     except Held as held:
         return held.result
 

@@ -29,6 +29,19 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (h - low) * (ordered[high] - ordered[low])
 
 
+def aggregate(values: Sequence[float], how: str) -> float:
+    """One number for a window: mean, max, min, last, or a percentile written 'p99'."""
+    if how == "mean":
+        return mean(values)
+    if how == "max":
+        return max(values)
+    if how == "min":
+        return min(values)
+    if how == "last":
+        return values[-1]
+    return percentile(values, float(how[1:]))
+
+
 def iqr_outliers(values: Sequence[float], factor: float) -> list[bool]:
     """Kayenta's IQR detector with reduced sensitivity.
 
