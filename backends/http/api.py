@@ -63,9 +63,13 @@ class ApiError(_Body):
     """Every error answer. `message` and `detail` are meant for the user, word for word."""
 
     error: ErrorKind
-    message: str = Field(description='What went wrong, e.g. "checkout-api moved on".')
+    message: str = Field(description='What went wrong, e.g. "shop/checkout-api moved on".')
     detail: str | None = Field(
-        None, description='Why, in the server\'s words: "it is at step 3, you confirmed step 2".'
+        None,
+        description=(
+            "Why, in the server's words, steps counted from 1: \"it is at step 3/7 (canary "
+            '6cbccd9f), you confirmed step 2/7 (canary 6cbccd9f)".'
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from backends.base import Capability
 from backends.errors import Conflict, NotFound, Unsupported
+from backends.expectation import check_expectation
 from backends.kubernetes.client import (
     JSON_PATCH,
     STRATEGIC_MERGE_PATCH,
@@ -21,7 +22,7 @@ from backends.kubernetes.client import (
     resource_path,
     split_id,
 )
-from backends.kubernetes.following import SnapshotBackend, check_expectation
+from backends.kubernetes.following import SnapshotBackend
 from backends.kubernetes.objects import (
     as_dict,
     as_list,

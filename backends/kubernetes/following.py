@@ -1,12 +1,11 @@
-"""What the argo, kubernetes and flagger adapters share beyond the API: reading, watching
-and the check each action makes before it writes."""
+"""What the argo, kubernetes and flagger adapters share beyond the API: reading and watching."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 from backends.clock import Clock
-from backends.errors import Conflict, NotFound
+from backends.errors import NotFound
 from backends.kubernetes.client import Obj, connect, resource_path, split_id
 from backends.kubernetes.objects import (
     as_dict,
@@ -15,21 +14,7 @@ from backends.kubernetes.objects import (
 )
 from backends.kubernetes.options import KubeOptions
 from backends.kubernetes.watch import Source, WatchEvent, watch_sources
-from backends.model import Expectation, Rollout
-
-
-def check_expectation(expect: Expectation, current: Rollout) -> None:
-    """Refuse, before any write, an action confirmed on a rollout that has since moved on."""
-    changed = []
-    if expect.version is not None and expect.version != current.version:
-        changed.append(f"resourceVersion {expect.version} -> {current.version}")
-    if expect.step is not None and expect.step != current.current_step:
-        changed.append(f"step {expect.step} -> {current.current_step}")
-    canary = current.canary.id if current.canary else None
-    if expect.canary_revision is not None and expect.canary_revision != canary:
-        changed.append(f"canary revision {expect.canary_revision} -> {canary}")
-    if changed:
-        raise Conflict(f"{current.id} moved on since it was confirmed", detail="; ".join(changed))
+from backends.model import Rollout
 
 
 class SnapshotBackend:

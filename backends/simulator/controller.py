@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from backends.errors import Conflict
+from backends.expectation import check_expectation
 from backends.model import (
     Change,
     EventLevel,
@@ -121,26 +122,11 @@ class SimRollout:
 
     # actions
 
-    def check(self, expect: Expectation) -> None:
-        """Refuse when the rollout moved on since the user looked."""
-        if expect.step is not None and expect.step != self.step:
-            raise Conflict(
-                f"{self.service} moved on",
-                detail=f"it is at step {self.step + 1}, you confirmed step {expect.step + 1}",
-            )
-        if expect.canary_revision is not None and expect.canary_revision != self.canary_revision:
-            raise Conflict(
-                f"{self.service} has a new canary",
-                detail=f"now {self.canary_revision}, you confirmed {expect.canary_revision}",
-            )
-        if expect.version is not None and expect.version != str(self.version):
-            raise Conflict(f"{self.service} changed since you looked", detail="refresh and retry")
-
     def promote(self, now: datetime, expect: Expectation, *, full: bool, actor: str) -> None:
         self.advance_to(now)
         if self.phase.finished:
             raise Conflict(f"{self.service} is {self.phase}", detail="nothing to promote")
-        self.check(expect)
+        check_expectation(expect, self.snapshot())
         if full:
             self._event(
                 now, "promoted fully: skipping the remaining steps", EventLevel.ACTION, actor
@@ -157,7 +143,7 @@ class SimRollout:
         self.advance_to(now)
         if self.phase.finished:
             raise Conflict(f"{self.service} is {self.phase}", detail="nothing to abort")
-        self.check(expect)
+        check_expectation(expect, self.snapshot())
         self._abort(now, actor=actor, reason="aborted by user")
 
     def retry(self, now: datetime, *, actor: str) -> None:

@@ -70,7 +70,10 @@ async def test_promote_checks_the_expectation_and_explains_a_conflict(backend):
     assert promoted.current_step == 2
     with pytest.raises(Conflict) as refused:
         await backend.promote(ID, expect=Expectation.of(seen))
-    assert str(refused.value) == "checkout-api moved on: it is at step 3, you confirmed step 2"
+    assert str(refused.value) == (
+        "shop/checkout-api moved on: it is at step 3/7 (canary 7d5f8b6c4d), "
+        "you confirmed step 2/7 (canary 7d5f8b6c4d)"
+    )
     assert (await backend.get_rollout(ID)).current_step == 2, "nothing moved on a conflict"
 
 

@@ -114,7 +114,7 @@ def test_a_failed_precondition_changes_nothing():
     )
     assert code == 1 and out == ""
     assert err.strip() == (
-        "rollwatch: checkout-api moved on: it is at step 2, you confirmed step 3"
+        "rollwatch: shop/checkout-api moved on: it is at step 2/7, you confirmed step 3/7"
     )
 
 

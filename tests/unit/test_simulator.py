@@ -139,8 +139,11 @@ async def test_promote_refuses_a_rollout_that_moved_on(sim: Simulator):
         await sim.promote(PRIMARY, expect=Expectation.of(seen))
     with pytest.raises(Conflict):
         await sim.abort(PRIMARY, expect=Expectation(step=seen.current_step))
-    with pytest.raises(Conflict, match="new canary"):
+    with pytest.raises(Conflict) as refused:
         await sim.abort(PRIMARY, expect=Expectation(canary_revision="0000000000"))
+    assert str(refused.value) == (
+        f"{PRIMARY} moved on: it is at canary {seen.canary.id}, you confirmed canary 0000000000"
+    )
     assert (await sim.get_rollout(PRIMARY)).current_step == 2
 
 

@@ -13,11 +13,12 @@ from datetime import datetime
 
 from backends.base import Capability
 from backends.errors import NotFound
+from backends.expectation import check_expectation
 from backends.kubernetes.argo import analysis as argo_analysis
 from backends.kubernetes.argo import phase as ap
 from backends.kubernetes.argo import steps as argo_steps
 from backends.kubernetes.client import MERGE_PATCH, Obj, resource_path, split_id
-from backends.kubernetes.following import SnapshotBackend, check_expectation
+from backends.kubernetes.following import SnapshotBackend
 from backends.kubernetes.objects import (
     as_dict,
     as_list,

@@ -16,10 +16,11 @@ import httpx
 from backends.base import Capability
 from backends.clock import Clock
 from backends.errors import BackendError, Conflict, Unreachable, Unsupported
+from backends.expectation import check_expectation
 from backends.kubernetes.client import Obj, resource_path
 from backends.kubernetes.deployments import HASH_LABEL
 from backends.kubernetes.flagger.canary import AWAITING, to_rollout
-from backends.kubernetes.following import SnapshotBackend, check_expectation
+from backends.kubernetes.following import SnapshotBackend
 from backends.kubernetes.objects import as_dict, meta
 from backends.kubernetes.options import FlaggerOptions
 from backends.kubernetes.watch import Source, list_and_watch
