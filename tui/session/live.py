@@ -3,10 +3,6 @@
 It owns all I/O scheduling so that widgets only render what they are given, and so that the
 headless commands run exactly the logic the screen shows. Every outside failure becomes a
 `LinkChanged` update and a retry with backoff; nothing here ever needs a restart.
-
-Freshness is judged by the clock, not by the end of a fetch round: a round has one deadline
-for all its queries, and between rounds the session still looks at the clock once a poll, so
-a store that hangs turns its gates pending and its link down whatever its HTTP timeouts are.
 """
 
 from __future__ import annotations
@@ -19,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from backends.base import Capability, DeployBackend, MetricsBackend
 from backends.clock import Clock
-from backends.errors import BackendError, Unauthorized
+from backends.errors import BackendError
 from backends.model import (
     EventLevel,
     GateStatus,
@@ -39,10 +35,10 @@ from tui.session.decisions import (
     override_event,
 )
 from tui.session.fetching import Fetcher, summarise
-from tui.session.links import HEALTHY_AFTER, Links
 from tui.session.updates import (
     EventsAdded,
     GatesChanged,
+    LinkChanged,
     MetricsChanged,
     RolloutChanged,
     Update,
@@ -52,11 +48,6 @@ from tui.session.windows import MetricWindow
 EVENTS_KEPT = 200
 BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
-ROUND_DEADLINE = 15.0
-"""Seconds a round of metric queries may take (or one poll, if longer) before it is cut short."""
-LOOK_GRACE = 1.0
-"""The clock's own look waits this long past a poll, so a round that ends on time is not
-followed by a second judgement of the same data."""
 
 
 class Session:
@@ -94,19 +85,13 @@ class Session:
         self.windows = {spec.name: MetricWindow(spec, window) for spec in specs}
         self.rollout: Rollout | None = None
         self.events: deque[RolloutEvent] = deque(maxlen=EVENTS_KEPT)
+        self.links: dict[str, str | None] = {"deploy": None, "metrics": None}
         self._subscribers: list[Callable[[Update], None]] = []
-        self._links = Links(clock, self._publish, self._add_events)
-        self.links = self._links.errors
-        """Each link's problem as the user reads it ("not answering for 40s"), None when fine."""
         self._seen_events: set[tuple[datetime, str]] = set()
         self._fetcher = Fetcher(clock, self._add_events)
         self._decisions = Decisions()
         self._first_rollout = asyncio.Event()
         self._jitter = random.Random(rollout_id)
-        self._metric_failures = 0
-        self._metrics_refused = False
-        self._next_round_at: float | None = None
-        self._looked_at = clock.now().timestamp()
 
     # subscribers
 
@@ -125,7 +110,6 @@ class Session:
         async with asyncio.TaskGroup() as group:
             group.create_task(self._follow())
             group.create_task(self._poll())
-            group.create_task(self._judge_by_clock())
 
     async def snapshot(self) -> Rollout:
         """Read the rollout once, fetch every window once and judge: what `status` prints."""
@@ -135,72 +119,58 @@ class Session:
         return self.rollout
 
     async def _follow(self) -> None:
-        """Follow the watch stream, reconnecting with backoff.
-
-        The backoff starts again only after a stream held for `HEALTHY_AFTER`: a stream that
-        drops right after each snapshot is otherwise reopened every second for as long as it
-        misbehaves. Refused credentials are retried at the slowest pace only.
-        """
         failures = 0
         while True:
-            held_since: float | None = None
             try:
                 async for rollout in self.deploy.watch_rollout(self.rollout_id):
-                    if held_since is None:
-                        held_since = self.clock.now().timestamp()
-                    self._links.ok("deploy")
+                    failures = 0
+                    self._link("deploy", None)
                     self._accept(rollout)
                 raise BackendError("the watch stream ended")
             except BackendError as error:
-                now = self.clock.now().timestamp()
-                if held_since is not None and now - held_since >= HEALTHY_AFTER:
-                    failures = 0
                 failures += 1
-                permanent = isinstance(error, Unauthorized)
-                delay = BACKOFF_MAX if permanent else self._backoff(failures)
-                self._links.failed("deploy", str(error), delay, permanent=permanent)
+                delay = self._backoff(failures)
+                self._link("deploy", str(error), delay)
                 await self.clock.sleep(delay)
 
     async def _poll(self) -> None:
         await self._first_rollout.wait()
+        failures = 0
         while True:
-            await self.refresh_metrics()
-            assert self._next_round_at is not None
-            await self.clock.sleep(self._next_round_at - self.clock.now().timestamp())
-
-    async def _judge_by_clock(self) -> None:
-        """Look at the clock at least once a poll, whatever the rounds are waiting for.
-
-        A round may wait for its deadline and a failing store backs off for up to a minute;
-        data turns stale meanwhile, and the gates and the link must say so when it does.
-        """
-        await self._first_rollout.wait()
-        while True:
-            now = self.clock.now().timestamp()
-            due = self._looked_at + self.poll_interval + LOOK_GRACE
-            if now >= due:
-                self._look(now)
-            else:
-                await self.clock.sleep(due - now)
+            ok = await self.refresh_metrics()
+            failures = 0 if ok else failures + 1
+            delay = self._backoff(failures) if failures else self.poll_interval
+            await self.clock.sleep(delay)
 
     @property
     def poll_interval(self) -> float:
         resolutions = [w.spec.resolution.total_seconds() for w in self.windows.values()]
         return min(resolutions, default=10.0)
 
-    @property
-    def round_deadline(self) -> float:
-        return max(self.poll_interval, ROUND_DEADLINE)
-
     def _backoff(self, failures: int) -> float:
         base = min(BACKOFF_MAX, BACKOFF_START * 2 ** (failures - 1))
         return base * (0.5 + self._jitter.random() / 2)
 
-    def _accept(self, rollout: Rollout) -> None:
-        """Take a snapshot; one that brings nothing new (a reconnect's first) publishes nothing."""
-        previous = self.rollout
-        if rollout == previous:
+    def _link(self, source: str, error: str | None, retry_in: float | None = None) -> None:
+        """Publish every failed attempt (its retry time moves on); log an outage once."""
+        before = self.links.get(source)
+        if before == error and error is None:
             return
+        self.links[source] = error
+        self._publish(LinkChanged(source, error, retry_in))
+        if error is not None and error != before:
+            self._add_events(
+                [
+                    RolloutEvent(
+                        time=self.clock.now(),
+                        message=f"{source}: {error}",
+                        level=EventLevel.WARNING,
+                    )
+                ]
+            )
+
+    def _accept(self, rollout: Rollout) -> None:
+        previous = self.rollout
         self.rollout = rollout
         if previous is None or _revisions(previous) != _revisions(rollout):
             for window in self.windows.values():
@@ -241,50 +211,19 @@ class Session:
         )
 
     async def refresh_metrics(self) -> bool:
-        """Fetch each metric's span since its newest sample; True when every query succeeded.
-
-        Failures back off, to the slowest pace at once when the store refuses the credentials;
-        when the next round comes is what the link's banner shows.
-        """
+        """Fetch each metric's span since its newest sample; True when every query succeeded."""
         if self.rollout is None:
             return False
-        started = self.clock.now().timestamp()
-        fetched = await self._fetcher.fetch(
-            self.windows, self.metrics, self.context(), started, self.round_deadline
-        )
-        self._metric_failures = self._metric_failures + 1 if fetched.errors else 0
-        self._metrics_refused = fetched.refused
-        delay = self.poll_interval
-        if fetched.refused:
-            delay = BACKOFF_MAX
-        elif fetched.errors:
-            delay = self._backoff(self._metric_failures)
         now = self.clock.now().timestamp()
-        self._next_round_at = now + delay
+        fetched = await self._fetcher.fetch(self.windows, self.metrics, self.context(), now)
+        if fetched.errors:
+            self._link("metrics", summarise(fetched.errors, len(self.windows)), self._backoff(1))
+        else:
+            self._link("metrics", None)
         if fetched.changed:
             self._publish(MetricsChanged(frozenset(fetched.changed)))
-        self._look(now, attempt=bool(fetched.errors))
-        return not fetched.errors
-
-    def _look(self, now: float, *, attempt: bool = False) -> None:
-        """Judge by the clock: the metrics link and the gates as they stand at `now`.
-
-        A failed round (`attempt`) is published even when its words did not change, so the
-        banner's retry time moves on.
-        """
-        problems = {name: p for name, w in self.windows.items() if (p := w.problem(now))}
-        if problems:
-            text = summarise(problems, len(self.windows))
-            if attempt or text != self.links["metrics"]:
-                retry_in = None
-                if self._next_round_at is not None:
-                    retry_in = max(0.0, self._next_round_at - now)
-                self._links.failed("metrics", text, retry_in, permanent=self._metrics_refused)
-        else:
-            self._links.ok("metrics")
-        self._links.settle(now)
-        self._looked_at = now
         self.evaluate(now)
+        return not fetched.errors
 
     def evaluate(self, now: float) -> Judgement | None:
         """Judge the windows as they are; publish and log only what changed."""
@@ -343,7 +282,6 @@ class Session:
 
     async def execute(self, confirmation: Confirmation) -> Rollout:
         """Carry out one confirmation, at most once, and never on a stale picture."""
-        self._look(self.clock.now().timestamp())
         self._decisions.check(
             confirmation,
             read_only=self.read_only,
