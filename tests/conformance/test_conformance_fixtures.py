@@ -1,7 +1,8 @@
 """The adapters' mapping over real objects from the Argo Rollouts, Argo CD and Flagger repos.
 
-The objects are read from `../shared/fixtures/` (never copied into this repository) and the suite
-skips when that folder is missing. Two references are checked:
+The objects are read from `../shared/fixtures/` (never copied into this repository; see
+shared_fixtures.py for when the suite skips and when it fails without them). Two references are
+checked:
 
 - The Argo Rollouts CLI (`cli-expected-output/`): phase, message, step, SetWeight,
   ActualWeight, the ReplicaSets tagged stable/canary/preview and their images must agree with
@@ -35,13 +36,11 @@ from backends.kubernetes.client import Obj
 from backends.kubernetes.flagger import canary as flagger_canary
 from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import GateStatus, Phase
+from tests.conformance.shared_fixtures import shared_fixtures
 
 yaml = pytest.importorskip("yaml")
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-pytestmark = pytest.mark.skipif(
-    not FIXTURES.is_dir(), reason=f"real-object fixtures not found at {FIXTURES} (CI has them)"
-)
+FIXTURES = shared_fixtures()
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 CLI_WORD = {
     Phase.HEALTHY: "Healthy",
@@ -124,7 +123,7 @@ def get_tests() -> list[str]:
     return [path.name.split(".")[1] for path in found]
 
 
-@pytest.mark.parametrize("test", get_tests() if FIXTURES.is_dir() else [])
+@pytest.mark.parametrize("test", get_tests())
 def test_get_rollout_agrees_with_the_cli(test):
     if test == "TestGetExperiment":
         pytest.skip("TestGetExperiment shows an Experiment, not a Rollout: no adapter maps it")
@@ -190,13 +189,9 @@ def test_analysis_run_column_agrees_with_the_cli():
     assert (gate.classification, gate.status, gate.samples) == ("Failed", GateStatus.FAIL, 1)
 
 
-STATUS_CASES = (
-    json.loads(
-        (FIXTURES / "argo-rollouts/cli-expected-output/status_test.expected.json").read_text()
-    )["cases"]
-    if FIXTURES.is_dir()
-    else []
-)
+STATUS_CASES = json.loads(
+    (FIXTURES / "argo-rollouts/cli-expected-output/status_test.expected.json").read_text()
+)["cases"]
 
 
 @pytest.mark.parametrize("case", STATUS_CASES, ids=[c["test"] for c in STATUS_CASES])
@@ -216,8 +211,6 @@ def test_status_agrees_with_the_cli(case):
 
 
 def health_cases(kind: str) -> list[dict[str, Any]]:
-    if not FIXTURES.is_dir():
-        return []
     folder = FIXTURES / "argo-cd-resource-customizations" / kind
     return [{**case, "folder": folder} for case in load(folder / "health_test.yaml")["tests"]]
 

@@ -13,12 +13,12 @@ import math
 import statistics
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from backends.model import GateStatus
+from tests.conformance.shared_fixtures import shared_fixtures
 from tui.judge.data import MetricData
 from tui.judge.specs import MetricSpec, RelativeGate
 from tui.judge.stats import classification
@@ -26,14 +26,8 @@ from tui.judge.stats import rank as stats
 from tui.judge.stats import sample as sample_stats
 from tui.judge.verdict import evaluate_gate
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-VECTORS = FIXTURES / "kayenta" / "kayenta_test_vectors.json"
-
-pytestmark = pytest.mark.skipif(
-    not VECTORS.exists(),
-    reason=f"Kayenta test vectors not found at {VECTORS}: the shared fixtures live next to the "
-    "repository (../shared/fixtures), which CI always has",
-)
+VECTOR_FILE = "kayenta/kayenta_test_vectors.json"
+VECTORS = shared_fixtures(VECTOR_FILE) / VECTOR_FILE
 
 R_TOLERANCE = 1e-4
 """uniroot's absolute tolerance in R and Kayenta: their bounds are only this close to exact."""
