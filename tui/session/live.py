@@ -3,23 +3,25 @@
 It owns all I/O scheduling so that widgets only render what they are given, and so that the
 headless commands run exactly the logic the screen shows. Every outside failure becomes a
 `LinkChanged` update and a retry with backoff; nothing here ever needs a restart.
+
+Freshness is judged by the clock, not by the end of a fetch round: a round has one deadline
+for all its queries, and between rounds the session still looks at the clock once a poll, so
+a store that hangs turns its gates pending and its link down whatever its HTTP timeouts are.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from backends.base import Capability, DeployBackend, MetricsBackend
 from backends.clock import Clock
-from backends.errors import BackendError
+from backends.errors import BackendError, Unauthorized
 from backends.model import (
     EventLevel,
     GateStatus,
-    QueryContext,
     Role,
     Rollout,
     RolloutEvent,
@@ -34,11 +36,11 @@ from tui.session.decisions import (
     issue,
     override_event,
 )
-from tui.session.fetching import Fetcher, summarise
+from tui.session.fetching import Fetcher, query_context
+from tui.session.links import BACKOFF_MAX, HEALTHY_AFTER, Backoff, Links
 from tui.session.updates import (
     EventsAdded,
     GatesChanged,
-    LinkChanged,
     MetricsChanged,
     RolloutChanged,
     Update,
@@ -46,8 +48,9 @@ from tui.session.updates import (
 from tui.session.windows import MetricWindow
 
 EVENTS_KEPT = 200
-BACKOFF_START = 1.0
-BACKOFF_MAX = 60.0
+LOOK_GRACE = 1.0
+"""The clock's own look waits this long past a poll, so a round that ends on time is not
+followed by a second judgement of the same data."""
 
 
 class Session:
@@ -85,13 +88,16 @@ class Session:
         self.windows = {spec.name: MetricWindow(spec, window) for spec in specs}
         self.rollout: Rollout | None = None
         self.events: deque[RolloutEvent] = deque(maxlen=EVENTS_KEPT)
-        self.links: dict[str, str | None] = {"deploy": None, "metrics": None}
         self._subscribers: list[Callable[[Update], None]] = []
+        self._links = Links(clock, self._publish, self._add_events)
+        self.links = self._links.errors
+        """Each link's problem as the user reads it ("not answering for 40s"), None when fine."""
         self._seen_events: set[tuple[datetime, str]] = set()
-        self._fetcher = Fetcher(clock, self._add_events)
+        self._backoff = Backoff(rollout_id)
+        self._fetcher = Fetcher(self.windows, clock, self._add_events, self._backoff)
         self._decisions = Decisions()
         self._first_rollout = asyncio.Event()
-        self._jitter = random.Random(rollout_id)
+        self._looked_at = clock.now().timestamp()
 
     # subscribers
 
@@ -110,6 +116,7 @@ class Session:
         async with asyncio.TaskGroup() as group:
             group.create_task(self._follow())
             group.create_task(self._poll())
+            group.create_task(self._judge_by_clock())
 
     async def snapshot(self) -> Rollout:
         """Read the rollout once, fetch every window once and judge: what `status` prints."""
@@ -119,58 +126,59 @@ class Session:
         return self.rollout
 
     async def _follow(self) -> None:
+        """Follow the watch stream, reconnecting with backoff.
+
+        The backoff starts again only after a stream held for `HEALTHY_AFTER`: a stream that
+        drops right after each snapshot is otherwise reopened every second for as long as it
+        misbehaves. Refused credentials are retried at the slowest pace only.
+        """
         failures = 0
         while True:
+            held_since: float | None = None
             try:
                 async for rollout in self.deploy.watch_rollout(self.rollout_id):
-                    failures = 0
-                    self._link("deploy", None)
+                    if held_since is None:
+                        held_since = self.clock.now().timestamp()
+                    self._links.ok("deploy")
                     self._accept(rollout)
                 raise BackendError("the watch stream ended")
             except BackendError as error:
+                now = self.clock.now().timestamp()
+                if held_since is not None and now - held_since >= HEALTHY_AFTER:
+                    failures = 0
                 failures += 1
-                delay = self._backoff(failures)
-                self._link("deploy", str(error), delay)
+                permanent = isinstance(error, Unauthorized)
+                delay = BACKOFF_MAX if permanent else self._backoff.delay(failures)
+                self._links.failed("deploy", str(error), delay, permanent=permanent)
                 await self.clock.sleep(delay)
 
     async def _poll(self) -> None:
         await self._first_rollout.wait()
-        failures = 0
         while True:
-            ok = await self.refresh_metrics()
-            failures = 0 if ok else failures + 1
-            delay = self._backoff(failures) if failures else self.poll_interval
-            await self.clock.sleep(delay)
+            await self.refresh_metrics()
+            assert self._fetcher.next_round_at is not None
+            await self.clock.sleep(self._fetcher.next_round_at - self.clock.now().timestamp())
 
-    @property
-    def poll_interval(self) -> float:
-        resolutions = [w.spec.resolution.total_seconds() for w in self.windows.values()]
-        return min(resolutions, default=10.0)
+    async def _judge_by_clock(self) -> None:
+        """Look at the clock at least once a poll, whatever the rounds are waiting for.
 
-    def _backoff(self, failures: int) -> float:
-        base = min(BACKOFF_MAX, BACKOFF_START * 2 ** (failures - 1))
-        return base * (0.5 + self._jitter.random() / 2)
-
-    def _link(self, source: str, error: str | None, retry_in: float | None = None) -> None:
-        """Publish every failed attempt (its retry time moves on); log an outage once."""
-        before = self.links.get(source)
-        if before == error and error is None:
-            return
-        self.links[source] = error
-        self._publish(LinkChanged(source, error, retry_in))
-        if error is not None and error != before:
-            self._add_events(
-                [
-                    RolloutEvent(
-                        time=self.clock.now(),
-                        message=f"{source}: {error}",
-                        level=EventLevel.WARNING,
-                    )
-                ]
-            )
+        A round may wait for its deadline and a failing store backs off for up to a minute;
+        data turns stale meanwhile, and the gates and the link must say so when it does.
+        """
+        await self._first_rollout.wait()
+        while True:
+            now = self.clock.now().timestamp()
+            due = self._looked_at + self._fetcher.poll_interval + LOOK_GRACE
+            if now >= due:
+                self._look(now)
+            else:
+                await self.clock.sleep(due - now)
 
     def _accept(self, rollout: Rollout) -> None:
+        """Take a snapshot; one that brings nothing new (a reconnect's first) publishes nothing."""
         previous = self.rollout
+        if previous is not None and _unread(previous) == _unread(rollout):
+            return
         self.rollout = rollout
         if previous is None or _revisions(previous) != _revisions(rollout):
             for window in self.windows.values():
@@ -197,33 +205,31 @@ class Session:
 
     # metrics
 
-    def context(self) -> QueryContext:
-        rollout = self.rollout
-        assert rollout is not None
-        return QueryContext(
-            service=rollout.service,
-            namespace=rollout.namespace or "",
-            workload=rollout.canary.workload or rollout.name if rollout.canary else rollout.name,
-            stable_revision=rollout.stable.id,
-            canary_revision=rollout.canary.id if rollout.canary else None,
-            stable_workload=rollout.stable.workload,
-            canary_workload=rollout.canary.workload if rollout.canary else None,
-        )
-
     async def refresh_metrics(self) -> bool:
         """Fetch each metric's span since its newest sample; True when every query succeeded."""
         if self.rollout is None:
             return False
-        now = self.clock.now().timestamp()
-        fetched = await self._fetcher.fetch(self.windows, self.metrics, self.context(), now)
-        if fetched.errors:
-            self._link("metrics", summarise(fetched.errors, len(self.windows)), self._backoff(1))
-        else:
-            self._link("metrics", None)
+        fetched = await self._fetcher.fetch(self.metrics, query_context(self.rollout))
         if fetched.changed:
             self._publish(MetricsChanged(frozenset(fetched.changed)))
-        self.evaluate(now)
+        self._look(self.clock.now().timestamp(), attempt=bool(fetched.errors))
         return not fetched.errors
+
+    def _look(self, now: float, *, attempt: bool = False) -> None:
+        """Judge by the clock: the metrics link and the gates as they stand at `now`.
+
+        A failed round (`attempt`) is published even when its words did not change, so the
+        banner's retry time moves on.
+        """
+        problem = self._fetcher.problem(now)
+        if problem is None:
+            self._links.ok("metrics")
+        elif attempt or problem != self.links["metrics"]:
+            retry_in = self._fetcher.retry_in(now)
+            self._links.failed("metrics", problem, retry_in, permanent=self._fetcher.refused)
+        self._links.settle(now)
+        self._looked_at = now
+        self.evaluate(now)
 
     def evaluate(self, now: float) -> Judgement | None:
         """Judge the windows as they are; publish and log only what changed."""
@@ -282,6 +288,7 @@ class Session:
 
     async def execute(self, confirmation: Confirmation) -> Rollout:
         """Carry out one confirmation, at most once, and never on a stale picture."""
+        self._look(self.clock.now().timestamp())
         self._decisions.check(
             confirmation,
             read_only=self.read_only,
@@ -312,6 +319,11 @@ class Session:
 def _gate_view(judgement: Judgement) -> tuple[object, ...]:
     gates = tuple((g.name, g.status, g.explanation) for g in judgement.gates)
     return gates, judgement.status, judgement.explanation
+
+
+def _unread(rollout: Rollout) -> Rollout:
+    """The rollout without the moment it was read, which every snapshot may move on."""
+    return rollout.model_copy(update={"updated_at": None})
 
 
 def _revisions(rollout: Rollout) -> tuple[str, str | None]:

@@ -39,11 +39,14 @@ class LinkChanged:
     """A connection to an outside system failed or recovered.
 
     `error` is None once it works again; `retry_in` is the backoff before the next attempt.
+    `permanent` marks a failure that retrying soon will not mend (credentials refused): the
+    session then retries only at its slowest pace, and `wait` gives up with the error.
     """
 
     source: str
     error: str | None
     retry_in: float | None = None
+    permanent: bool = False
 
 
 Update = RolloutChanged | MetricsChanged | GatesChanged | EventsAdded | LinkChanged

@@ -1,4 +1,8 @@
-"""Bounded metric windows: memory stays flat however long a rollout is watched."""
+"""Bounded metric windows: memory stays flat however long a rollout is watched.
+
+Each window also keeps what the clock needs to judge its metric without waiting for the next
+answer: when the store last answered, and how old the newest sample is.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from backends.model import Point, Role
+from tui.format import duration
+from tui.judge.data import MIN_STALE
 from tui.judge.specs import MetricSpec
+
+STALE_STEPS = 3
+"""Steps without a new sample after which a metric is stale (and at least `MIN_STALE`): the
+judge's rule, so a gate turns pending when its metric's link says so."""
 
 
 class SeriesWindow:
@@ -57,6 +67,11 @@ class MetricWindow:
     missing: list[Role] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    """The store's words for the last query that failed; None once it answers."""
+    silent: bool = False
+    """The last query got no answer before its round's deadline."""
+    heard_at: float | None = None
+    """When the store last answered this metric (before its first answer: when first asked)."""
 
     @property
     def roles(self) -> tuple[Role, ...]:
@@ -66,13 +81,42 @@ class MetricWindow:
     def capacity(self) -> int:
         return max(1, int(self.span / self.spec.resolution) + 1)
 
+    @property
+    def newest(self) -> float | None:
+        """Unix time of the newest sample held for any role."""
+        return max((s.last[0] for s in self.series.values() if s.last), default=None)
+
+    @property
+    def stale_after(self) -> float:
+        """Seconds after its newest sample at which the metric's data is stale."""
+        return max(STALE_STEPS * self.spec.resolution.total_seconds(), MIN_STALE)
+
+    def problem(self, now: float) -> str | None:
+        """What is wrong with this metric's data at `now`, by the clock; None when nothing is.
+
+        A store that hangs is timed from its last answer, not from the query that hangs, so the
+        silence shown is the silence the user's data has.
+        """
+        if self.silent:
+            since = self.heard_at if self.heard_at is not None else now
+            return f"not answering for {duration(now - since)}"
+        if self.error is not None:
+            return self.error
+        newest = self.newest
+        if newest is not None and now - newest > self.stale_after:
+            return f"no new samples for {duration(now - newest)}"
+        return None
+
     def window(self, role: Role) -> SeriesWindow:
         if role not in self.series:
             self.series[role] = SeriesWindow(self.capacity)
         return self.series[role]
 
     def reset(self) -> None:
-        """Forget everything: the revisions changed, so old samples describe something else."""
+        """Forget the samples: the revisions changed, so old ones describe something else.
+
+        What is known about the store (its last answer, its error) still holds.
+        """
         self.series.clear()
         self.revisions.clear()
         self.fetched_until = None
