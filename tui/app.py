@@ -8,7 +8,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tui.config.load import UiSettings
+from tui.config.ui import UiSettings
 from tui.messages import SessionUpdate
 from tui.screens.watch import WatchScreen
 from tui.session.live import Session

@@ -178,7 +178,7 @@ async def test_a_store_outage_is_shown_and_clears(clock: VirtualClock):
 async def test_keys_are_remapped_from_the_config(clock: VirtualClock):
     from backends.simulator.adapter import Simulator, SimulatorOptions
     from tui.app import RollwatchApp
-    from tui.config.load import UiSettings
+    from tui.config.ui import UiSettings
     from tui.session.demo import demo_session
 
     sim = Simulator(clock, SimulatorOptions(actor="tester"))

@@ -16,15 +16,12 @@ from backends.registry import DEPLOY_GROUP, METRICS_GROUP, adapter_names, load_d
 from backends.simulator.adapter import SimulatorOptions
 from backends.simulator.traffic import METRIC_KEYS
 from tui.cli.main import main
-from tui.config.load import (
-    ConfigError,
-    demo_config,
-    effective_config_text,
-    load_config,
-    parse_config,
-)
+from tui.config.durations import BAKE, duration_text, parse_duration
+from tui.config.effective import effective_config_text
+from tui.config.errors import ConfigError
+from tui.config.load import demo_config, load_config, parse_config
+from tui.config.secrets import inline_secrets
 from tui.config.starter import starter, starter_pairs
-from tui.config.text import duration_text, inline_secrets, parse_duration
 
 PAIRS = starter_pairs()
 SECRET = "s3cr3t-t0ken-value"
@@ -153,9 +150,9 @@ def test_the_demo_config_is_the_simulator_starter():
     [("30s", 30), ("5m", 300), ("1h30m", 5400), ("1h 30m", 5400), ("0.5s", 0.5), ("2h", 7200)],
 )
 def test_durations_read_as_people_write_them(text: str, seconds: float):
-    delta = parse_duration(text)
+    delta = parse_duration(text, BAKE)
     assert delta == timedelta(seconds=seconds)
-    assert parse_duration(duration_text(delta)) == delta
+    assert parse_duration(duration_text(delta), BAKE) == delta
 
 
 @pytest.mark.parametrize("value", ['"90s"', "90", '"PT1M30S"', "90.0"])
@@ -322,13 +319,15 @@ def test_lookup_prefers_the_current_directory_then_the_user_config_dir(tmp_path,
     work.mkdir()
     user = write(xdg / "rollwatch", starter())
     monkeypatch.chdir(work)
-    assert load_config(env={"XDG_CONFIG_HOME": str(xdg)}).source == user
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))
+    assert load_config(env={}).source == user
     write(work, starter())
-    assert load_config(env={"XDG_CONFIG_HOME": str(xdg)}).source == Path("rollwatch.toml")
+    assert load_config(env={}).source == Path("rollwatch.toml")
 
 
 def test_the_user_config_dir_defaults_to_dot_config(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".config" / "rollwatch").mkdir(parents=True)
     path = write(tmp_path / ".config" / "rollwatch", starter())
@@ -349,8 +348,9 @@ def test_rollwatch_config_names_the_file_unless_a_path_is_given(tmp_path, monkey
 
 def test_no_config_anywhere_says_how_to_make_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     with pytest.raises(ConfigError) as error:
-        load_config(env={"XDG_CONFIG_HOME": str(tmp_path / "xdg")})
+        load_config(env={})
     assert str(error.value) == (
         f"no rollwatch.toml here or in {tmp_path / 'xdg' / 'rollwatch'}; create one with "
         "`rollwatch config init > rollwatch.toml`, or pass --config PATH"
@@ -404,7 +404,7 @@ def test_effective_config_masks_secrets_and_keeps_references(tmp_path):
     assert SECRET not in shown
     assert 'token = "***"' in shown and 'token_file = "/run/token"' in shown
     assert 'url = "https://bob:***@prom:9090"' in shown
-    assert 'headers = { Authorization = "***", X-Scope-OrgID = "shop" }' in shown
+    assert '[metrics.headers]\nAuthorization = "***"\nX-Scope-OrgID = "shop"\n' in shown
     copied = inline_secrets(parse_config(shown, None))
     assert "deploy.token is ***, the mask `config check` prints, not the secret itself" in copied
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from backends.simulator.world import SCENARIOS
-from tui.config.text import parse_duration
+from tui.config.durations import TIMEOUT, DurationError, parse_duration
 
 
 def positive(text: str) -> float:
@@ -20,10 +20,10 @@ def positive(text: str) -> float:
 
 def duration(text: str) -> float:
     """Seconds from `30s`, `5m` or `1h30m`, the way rollwatch.toml writes durations."""
-    parsed = parse_duration(text)
-    if parsed is None or parsed.total_seconds() <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 30m, 1h30m)")
-    return parsed.total_seconds()
+    try:
+        return parse_duration(text, TIMEOUT).total_seconds()
+    except DurationError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def simulator_options(parser: argparse.ArgumentParser) -> None:

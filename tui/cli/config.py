@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.config.load import ConfigError, effective_config_text, load_config
+from tui.config.effective import effective_config_text
+from tui.config.errors import ConfigError
+from tui.config.load import load_config
+from tui.config.secrets import inline_secrets
 from tui.config.starter import default_metrics, starter, starter_pairs
-from tui.config.text import inline_secrets
 
 EXIT_USAGE = 2
 

@@ -16,7 +16,7 @@ from typing import NoReturn
 from backends.errors import BackendError, Conflict
 from tui.cli import arguments, commands, sim_serve
 from tui.cli import config as config_commands
-from tui.config.load import ConfigError
+from tui.config.errors import ConfigError
 
 EXIT_USAGE = 2
 EXIT_BACKEND = 4

@@ -3,15 +3,16 @@
 A user meets these before anything else works, so each error says where to look in a form
 editors and terminals turn into a link, names the field in rollwatch's own words
 (`gate[2].confidence`, tables counted from 1 as a reader counts them) and suggests the fix,
-with an example taken from the field's own default where there is one.
+with an example taken from the field's own default where there is one. Values are quoted
+masked: a mistyped URL may carry a password.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import tomllib
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -20,13 +21,22 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticUndefined
 
-from tui.config.text import duration_text, is_secret_key
+from tui.config.durations import SYNTAX as DURATION_SYNTAX
+from tui.config.durations import duration_text
+from tui.config.secrets import is_secret_key, masked, shown
 
 Loc = tuple[str | int, ...]
+
+MAX_DEPTH = 10
+"""No rollwatch setting nests deeper than a few tables; deeper is a mistake or an attack."""
 
 _HEADER = re.compile(r"\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?")
 _KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[.=]")
 _AT = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Line breaks and terminal escapes, shown escaped: a message stays one line and inert."""
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _SYNTAX_FIXES = (
     ("Invalid value", 'quote text ("5m", "simulator"); true and false are lower case'),
     ("Unterminated string", "close the string with the quote it opens with"),
@@ -47,7 +57,11 @@ _EXAMPLES = {
 
 
 class ConfigError(Exception):
-    """A mistake in rollwatch.toml (or an override); str() is the whole message, one line."""
+    """A mistake in rollwatch.toml (or an override); str() is the whole message, one line.
+
+    Whatever a message quotes (a value, an adapter's own words) cannot break the line or reach
+    the terminal as an escape sequence.
+    """
 
     def __init__(
         self,
@@ -59,7 +73,21 @@ class ConfigError(Exception):
     ) -> None:
         self.source, self.line, self.field, self.problem = source, line, field, problem
         where = f"{source}:{line}" if source and line else source
-        super().__init__(": ".join(part for part in (where, field, problem) if part))
+        message = ": ".join(part for part in (where, field, problem) if part)
+        super().__init__(_CONTROL.sub(lambda found: repr(found.group())[1:-1], message))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """The one way rollwatch suggests a fix for a misspelt name: the closest, else all."""
+    known = list(choices)
+    close = difflib.get_close_matches(word, known, n=1)
+    if close:
+        return f"did you mean {_name(close[0])}?"
+    return f"use one of: {', '.join(known)}" if known else "none are known"
+
+
+def _name(word: str) -> str:
+    return word if _BARE.fullmatch(word) else repr(word)
 
 
 def field_name(loc: Loc) -> str:
@@ -80,6 +108,29 @@ def syntax_error(error: tomllib.TOMLDecodeError, source: str, text: str) -> Conf
     hint = fix or "see https://toml.io/en/v1.0.0 for the syntax"
     message = message[:1].lower() + message[1:]
     return ConfigError(f"TOML syntax: {message}; {hint}", source=source, line=line)
+
+
+def unreadable(error: RecursionError | ValueError, source: str, text: str) -> ConfigError:
+    """What tomllib raises without a position: nesting too deep for it, or a huge integer."""
+    if isinstance(error, RecursionError):
+        problem = f"TOML nested too deeply; no rollwatch setting goes {MAX_DEPTH} levels deep"
+        return ConfigError(problem, source=source, line=_deep_line(text))
+    digits = re.search(r"\d{100,}", text)
+    line = text.count("\n", 0, digits.start()) + 1 if digits else None
+    return ConfigError(
+        "TOML number too long to read; write a shorter one", source=source, line=line
+    )
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where brackets first open deeper than MAX_DEPTH (strings not told apart)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for char in line:
+            depth += (char in "[{") - (char in "]}")
+            if depth > MAX_DEPTH:
+                return number
+    return None
 
 
 def key_lines(text: str) -> dict[tuple[Loc, str | None], int]:
@@ -108,10 +159,20 @@ def key_lines(text: str) -> dict[tuple[Loc, str | None], int]:
             table = name
             found[(table, None)] = number
         elif key:
-            found.setdefault((table, key.group(1).strip("\"'")), number)
+            found.setdefault((table, _key_name(key.group(1))), number)
             quotes = [q for q in ('"""', "'''") if line.count(q) % 2 == 1]
             open_quote = quotes[0] if quotes else None
     return found
+
+
+def _key_name(written: str) -> str:
+    """A key as parsed: a quoted key may hold escapes (`"\\u00e9"`)."""
+    if not written.startswith('"'):
+        return written.strip("'")
+    try:
+        return next(iter(tomllib.loads(f"{written} = 0")))
+    except tomllib.TOMLDecodeError:
+        return written.strip('"')
 
 
 def locate(loc: Loc, lines: dict[tuple[Loc, str | None], int]) -> int | None:
@@ -125,6 +186,18 @@ def locate(loc: Loc, lines: dict[tuple[Loc, str | None], int]) -> int | None:
     return None
 
 
+def owner(model: type[BaseModel], loc: Loc) -> tuple[type[BaseModel], str | None]:
+    """The model holding the field at `loc` (relative to `model`) and the field's name."""
+    key = str(loc[-1]) if loc and isinstance(loc[-1], str) else None
+    for part in loc[:-1]:
+        info = model.model_fields.get(part) if isinstance(part, str) else None
+        inner = info.annotation if info is not None else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            break
+        model = inner
+    return model, key
+
+
 def explain(error: ErrorDetails, model: type[BaseModel] | None, key: str | None) -> str:
     """What is wrong with one value and how to fix it, in the file's terms."""
     kind, value = error["type"], error.get("input")
@@ -133,17 +206,15 @@ def explain(error: ErrorDetails, model: type[BaseModel] | None, key: str | None)
         return f"required; add {key} = {_EXAMPLES.get(key or '', '...')}"
     if kind == "extra_forbidden":
         known = list(model.model_fields) if model is not None else []
-        close = difflib.get_close_matches(key or "", known, n=1)
-        return "unknown key; " + (
-            f"did you mean {close[0]}?" if close else f"known keys: {', '.join(known)}"
-        )
+        return "unknown key; " + did_you_mean(key or "", known)
     if kind == "value_error":
-        return error["msg"].removeprefix("Value error, ")
+        return _masked_text(error["msg"].removeprefix("Value error, "))
     if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
         brackets = f"[[{key}]]" if kind == "list_type" else f"[{key}]"
         return f"must be a table: write {brackets} on its own line, then its keys"
+    hint = ""
     if kind.startswith("time_delta"):
-        problem = 'must be a duration like "30s", "5m" or "1h30m", or a number of seconds'
+        problem = DURATION_SYNTAX
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         problem = _bounds(info) + _example(info)
     elif kind.startswith("bool"):
@@ -152,12 +223,23 @@ def explain(error: ErrorDetails, model: type[BaseModel] | None, key: str | None)
         problem = "must be a number" + _example(info)
     elif kind.startswith("string"):
         problem = "must be text in quotes"
+    elif kind in ("path_not_file", "path_not_directory"):
+        problem = "no such " + kind.removeprefix("path_not_")
     else:
-        problem = error["msg"].replace("Input should be", "must be")
+        problem = _masked_text(error["msg"].replace("Input should be", "must be"))
+        if kind == "literal_error" and isinstance(value, str):
+            choices = _QUOTED.findall(error.get("ctx", {}).get("expected", ""))
+            close = difflib.get_close_matches(value, choices, n=1)
+            hint = f"; did you mean {_name(close[0])}?" if close else ""
     secret = key is not None and is_secret_key(key)
     if isinstance(value, str | int | float) and not secret:
-        problem += f", not {json.dumps(value)}"
-    return problem
+        problem += f", not {shown(value)}"
+    return problem + hint
+
+
+def _masked_text(text: str) -> str:
+    """Adapters' own messages may quote the value; a URL's password must not come along."""
+    return str(masked(text))
 
 
 def _bounds(info: FieldInfo | None) -> str:
