@@ -20,7 +20,7 @@ from tui.config.durations import BAKE, duration_text, parse_duration
 from tui.config.effective import effective_config_text
 from tui.config.errors import ConfigError
 from tui.config.load import demo_config, load_config, parse_config
-from tui.config.secrets import inline_secrets
+from tui.config.secrets import inline_secrets, masked
 from tui.config.starter import starter, starter_pairs
 
 PAIRS = starter_pairs()
@@ -395,18 +395,32 @@ def test_effective_config_masks_secrets_and_keeps_references(tmp_path):
         .replace('# token_env = "ROLLWATCH_TOKEN"', f'token = "{SECRET}"')
         .replace(
             'url = "http://localhost:9090"',
-            f'url = "https://bob:{SECRET}@prom:9090"\ntoken_file = "/run/token"\n'
+            'url = "https://prom:9090"\n'
             f'headers = {{ Authorization = "Bearer {SECRET}", "X-Scope-OrgID" = "shop" }}',
         )
     )
     config = load_config(write(tmp_path, text), env={})
     shown = effective_config_text(config)
     assert SECRET not in shown
-    assert 'token = "***"' in shown and 'token_file = "/run/token"' in shown
-    assert 'url = "https://bob:***@prom:9090"' in shown
+    assert 'token = "***"' in shown
     assert '[metrics.headers]\nAuthorization = "***"\nX-Scope-OrgID = "shop"\n' in shown
     copied = inline_secrets(parse_config(shown, None))
     assert "deploy.token is ***, the mask `config check` prints, not the secret itself" in copied
+    (tmp_path / "token").write_text(SECRET)
+    text = text.replace(f'token = "{SECRET}"', f'token_file = "{tmp_path / "token"}"')
+    shown = effective_config_text(load_config(write(tmp_path, text), env={}))
+    assert f'token_file = "{tmp_path / "token"}"' in shown and SECRET not in shown
+
+
+def test_a_password_in_a_url_is_refused_and_never_repeated(tmp_path):
+    text = starter("http", "prometheus").replace(
+        'url = "http://localhost:9090"', f'url = "https://bob:{SECRET}@prom:9090"'
+    )
+    path = write(tmp_path, text)
+    message = fails(path)
+    assert message.startswith(f"{path}:{line_of(text, 'bob:')}: metrics.url: ")
+    assert SECRET not in message
+    assert masked({"url": f"https://bob:{SECRET}@prom"}) == {"url": "https://bob:***@prom"}
 
 
 # The commands, as a user runs them

@@ -1,15 +1,16 @@
 """rollwatch.toml -> validated settings: adapters, metrics, gates, judge and UI.
 
-Everything is validated up front, unknown keys included, so that a typo is an error before
-the rollout starts rather than a gate that silently never fails. Adapter options are the
-exception: they are passed through to the adapter, which knows its own options.
+Everything is validated up front, unknown keys included (the adapters' own options too), so
+that a typo is an error before the rollout starts rather than a gate that silently never fails
+or an adapter that silently watches the default namespace.
 
 Where the file is found: `--config PATH`, else `$ROLLWATCH_CONFIG`, else ./rollwatch.toml, else
 rollwatch.toml in the platform's user config dir ($XDG_CONFIG_HOME/rollwatch, by default
 ~/.config/rollwatch, on Linux; ~/Library/Application Support/rollwatch on macOS).
 Environment overrides, for containers and CI where editing a file is awkward:
-ROLLWATCH_DEPLOY_KIND sets [deploy] kind, ROLLWATCH_METRICS_URL sets [metrics] url,
-ROLLWATCH_READ_ONLY=1 sets [ui] read_only.
+ROLLWATCH_DEPLOY_KIND sets [deploy] kind (an adapter other than the file's starts with no
+options, as `--backend` does: the file's options are its own adapter's), ROLLWATCH_METRICS_URL
+sets [metrics] url, ROLLWATCH_READ_ONLY=1 sets [ui] read_only.
 """
 
 from __future__ import annotations
@@ -157,6 +158,8 @@ def _override(raw: dict[str, Any], env: Mapping[str, str]) -> dict[Loc, str]:
         overrides.append((ENV_READ_ONLY, "ui", "read_only", flag in _TRUE))
     for name, table, key, value in overrides:
         section = raw.setdefault(table, {})
+        if key == "kind" and isinstance(section, MutableMapping) and section.get(key) != value:
+            section = raw[table] = {}
         if isinstance(section, MutableMapping):
             section[key] = value
             origins[(table, key)] = f"${name}"

@@ -17,6 +17,7 @@ from tui.config.errors import MAX_DEPTH, Loc
 DURATIONS: dict[tuple[str, str], Bounds] = {
     ("metric", "resolution"): RESOLUTION,
     ("gate", "window"): WINDOW,
+    ("gate", "spacing"): RESOLUTION,
     ("judge", "bake"): BAKE,
     ("ui", "window"): WINDOW,
 }
