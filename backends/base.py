@@ -78,6 +78,12 @@ class DeployBackend(Protocol):
     async def abort(self, rollout_id: str, *, expect: Expectation) -> Rollout:
         """Send all traffic back to stable.
 
+        Args:
+            expect: what the user saw; checked against the rollout as it is now.
+
+        Returns:
+            The rollout after the request was accepted.
+
         Raises:
             Conflict: the rollout is no longer at `expect`; nothing was changed.
             Unsupported: the backend lacks ABORT.
@@ -87,8 +93,43 @@ class DeployBackend(Protocol):
     async def retry(self, rollout_id: str) -> Rollout:
         """Start an aborted rollout again from its first step.
 
+        Returns:
+            The rollout after the request was accepted.
+
         Raises:
+            Conflict: the rollout is not aborted; nothing was changed.
             Unsupported: the backend lacks RETRY.
+        """
+        ...
+
+    async def pause(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        """Hold the rollout where it is: no step, timer or analysis moves it on until resumed.
+
+        Args:
+            expect: what the user saw; checked against the rollout as it is now.
+
+        Returns:
+            The rollout after the request was accepted.
+
+        Raises:
+            Conflict: the rollout is no longer at `expect`, or is already paused or finished;
+                nothing was changed.
+            Unsupported: the backend lacks PAUSE.
+        """
+        ...
+
+    async def resume(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        """Let a rollout paused with `pause` go on from where it was held.
+
+        Args:
+            expect: what the user saw; checked against the rollout as it is now.
+
+        Returns:
+            The rollout after the request was accepted.
+
+        Raises:
+            Conflict: the rollout is no longer at `expect`, or is not paused; nothing was changed.
+            Unsupported: the backend lacks RESUME.
         """
         ...
 

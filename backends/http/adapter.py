@@ -19,7 +19,14 @@ from backends.base import Capability
 from backends.connection.client import open_client
 from backends.connection.failures import snippet, status_error, unreachable
 from backends.connection.options import ConnectionOptions
-from backends.errors import BackendError, BadResponse, Conflict, NotFound, Unreachable
+from backends.errors import (
+    BackendError,
+    BadResponse,
+    Conflict,
+    NotFound,
+    Unreachable,
+    Unsupported,
+)
 from backends.http.api import (
     EVENT_STREAM,
     KEEPALIVE,
@@ -86,6 +93,12 @@ class HttpDeployBackend:
 
     async def retry(self, rollout_id: str) -> Rollout:
         return await self._act(rollout_id, "retry", None)
+
+    async def pause(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        raise Unsupported("the http adapter cannot pause rollouts: the API has no pause endpoint")
+
+    async def resume(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        raise Unsupported("the http adapter cannot resume rollouts: the API has no resume endpoint")
 
     async def watch_rollout(self, rollout_id: str) -> AsyncIterator[Rollout]:
         """Snapshots from the server's event stream; a cut or silent stream is `Unreachable`.

@@ -84,9 +84,8 @@ class SimulatorOptions(BaseModel):
 class Simulator:
     """A deterministic controller and metrics store for a handful of services."""
 
-    capabilities = frozenset(
-        {Capability.PROMOTE, Capability.PROMOTE_FULL, Capability.ABORT, Capability.RETRY}
-    )
+    capabilities = frozenset(Capability)
+    """Everything: it is the reference every screen and command is tried against."""
 
     def __init__(self, clock: Clock, options: SimulatorOptions | None = None) -> None:
         self.options = options or SimulatorOptions()
@@ -161,6 +160,18 @@ class Simulator:
     async def abort(self, rollout_id: str, *, expect: Expectation) -> Rollout:
         rollout = self._rollout(rollout_id)
         rollout.abort(self.clock.now(), expect, actor=self._actor)
+        self._notify()
+        return rollout.snapshot()
+
+    async def pause(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        rollout = self._rollout(rollout_id)
+        rollout.pause(self.clock.now(), expect, actor=self._actor)
+        self._notify()
+        return rollout.snapshot()
+
+    async def resume(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        rollout = self._rollout(rollout_id)
+        rollout.resume(self.clock.now(), expect, actor=self._actor)
         self._notify()
         return rollout.snapshot()
 

@@ -78,6 +78,10 @@ class SimRollout:
     weights: list[tuple[float, float]] = field(default_factory=list)
     """(unix time, canary weight %) at every change, for the traffic model's history."""
     promoted_at: datetime | None = None
+    held_since: datetime | None = None
+    """When someone paused the rollout (as Argo's `spec.paused`); its timers wait meanwhile.
+    Pausing a held rollout or resuming one that is not held is refused, as kubectl refuses it
+    for a Deployment, so a script learns that its pause did nothing."""
 
     def __post_init__(self) -> None:
         if not self.steps:
@@ -95,7 +99,7 @@ class SimRollout:
 
     def next_transition(self) -> datetime | None:
         """When the state changes next by itself, or None when only a human can move it."""
-        if self.phase.finished:
+        if self.phase.finished or self.held_since is not None:
             return None
         abort_at = self.started + self.abort_after if self.abort_after is not None else None
         step = self.steps[self.step]
@@ -127,6 +131,8 @@ class SimRollout:
         if self.phase.finished:
             raise Conflict(f"{self.service} is {self.phase}", detail="nothing to promote")
         check_expectation(expect, self.snapshot())
+        if self.held_since is not None:
+            self._release(now)
         if full:
             self._event(
                 now, "promoted fully: skipping the remaining steps", EventLevel.ACTION, actor
@@ -145,6 +151,27 @@ class SimRollout:
             raise Conflict(f"{self.service} is {self.phase}", detail="nothing to abort")
         check_expectation(expect, self.snapshot())
         self._abort(now, actor=actor, reason="aborted by user")
+
+    def pause(self, now: datetime, expect: Expectation, *, actor: str) -> None:
+        self.advance_to(now)
+        if self.phase.finished:
+            raise Conflict(f"{self.service} is {self.phase}", detail="nothing to pause")
+        if self.held_since is not None:
+            raise Conflict(f"{self.service} is already paused", detail="resume it to go on")
+        check_expectation(expect, self.snapshot())
+        self.held_since = now
+        self.phase = Phase.PAUSED
+        self.version += 1
+        self._event(now, "paused: held until resumed", EventLevel.ACTION, actor)
+
+    def resume(self, now: datetime, expect: Expectation, *, actor: str) -> None:
+        """End a hold. A pause step is not a hold: it waits for promote."""
+        self.advance_to(now)
+        if self.held_since is None:
+            raise Conflict(f"{self.service} is not paused", detail="a pause step waits for promote")
+        check_expectation(expect, self.snapshot())
+        self._release(now)
+        self._event(now, "resumed", EventLevel.ACTION, actor)
 
     def retry(self, now: datetime, *, actor: str) -> None:
         self.advance_to(now)
@@ -172,12 +199,28 @@ class SimRollout:
         if step.weight is not None:
             self._set_weight(now, step.weight)
         if step.waits_for_human:
-            self.phase = Phase.PAUSED
             self._event(now, "paused: waiting for confirmation", EventLevel.WARNING)
-        elif step.kind == StepKind.BAKE:
-            self.phase = Phase.PAUSED
-        else:
-            self.phase = Phase.PROGRESSING
+        self.phase = self._step_phase()
+
+    def _step_phase(self) -> Phase:
+        step = self.steps[self.step]
+        return (
+            Phase.PAUSED
+            if step.waits_for_human or step.kind == StepKind.BAKE
+            else Phase.PROGRESSING
+        )
+
+    def _release(self, now: datetime) -> None:
+        """End a hold: the step's timers (ramp, bake, auto-confirm, the scenario's own abort)
+        keep what was left of them when it began."""
+        assert self.held_since is not None
+        held = now - self.held_since
+        self.held_since = None
+        self.step_entered += held
+        if self.abort_after is not None:
+            self.abort_after += held
+        self.phase = self._step_phase()
+        self.version += 1
 
     def _complete_step(self, now: datetime, actor: str | None) -> None:
         if actor == "auto":
@@ -189,6 +232,7 @@ class SimRollout:
         self._enter(now)
 
     def _finish(self, now: datetime) -> None:
+        self.held_since = None
         self.step = len(self.steps)
         self.phase = Phase.HEALTHY
         self.promoted_at = now
@@ -196,6 +240,7 @@ class SimRollout:
         self._event(now, f"rollout complete: {self.canary_revision} is stable", EventLevel.INFO)
 
     def _abort(self, now: datetime, *, actor: str, reason: str) -> None:
+        self.held_since = None
         self.phase = Phase.ABORTED
         self.version += 1
         self._set_weight(now, 0.0)
@@ -252,7 +297,9 @@ class SimRollout:
                 workload=self.service,
             )
         pause = None
-        if step is not None and self.phase == Phase.PAUSED:
+        if self.held_since is not None:
+            pause = Pause(reason="paused", since=self.held_since, awaits_decision=True)
+        elif step is not None and self.phase == Phase.PAUSED:
             until = self.step_entered + step.duration if step.duration else None
             if step.waits_for_human and self.auto_confirm is not None:
                 until = self.step_entered + self.auto_confirm
@@ -291,6 +338,8 @@ class SimRollout:
             return "RolloutAborted: all traffic back to stable"
         if step is None:
             return ""
+        if self.held_since is not None:
+            return "RolloutPaused: held until resumed"
         if step.waits_for_human:
             return "CanaryPauseStep: waiting for confirmation"
         if step.kind == StepKind.BAKE:

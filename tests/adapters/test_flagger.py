@@ -179,6 +179,21 @@ async def test_without_load_tester_nothing_can_be_decided(fake, tmp_path):
     await adapter.aclose()
 
 
+@pytest.mark.parametrize("action", ["pause", "resume", "retry"])
+async def test_what_flagger_cannot_do_is_unsupported_and_not_advertised(
+    fake, loadtester, backend, action
+):
+    fake.put(canary("WaitingPromotion", 50))
+    seen = await confirm(backend)
+    with pytest.raises(Unsupported):
+        if action == "retry":
+            await backend.retry(ID)
+        else:
+            await getattr(backend, action)(ID, expect=seen)
+    assert Capability(action) not in backend.capabilities
+    assert fake.patches() == [] and loadtester.calls() == [], "nothing was sent"
+
+
 @pytest.mark.parametrize(
     ("waiting", "next_phase"), [("Waiting", "Progressing"), ("WaitingPromotion", "Promoting")]
 )

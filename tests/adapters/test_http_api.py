@@ -20,9 +20,9 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from backends.base import DeployBackend
+from backends.base import Capability, DeployBackend
 from backends.clock import VirtualClock
-from backends.errors import Conflict, NotFound, Unauthorized, Unreachable
+from backends.errors import Conflict, NotFound, Unauthorized, Unreachable, Unsupported
 from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
 from backends.http.api import ROLLOUTS
 from backends.model import Expectation, Phase
@@ -207,6 +207,16 @@ def test_the_adapter_is_found_by_name():
     backend = adapter.build(options, AdapterContext())
     assert isinstance(backend, DeployBackend)
     assert {c.value for c in backend.capabilities} == {"promote", "promote_full", "abort", "retry"}
+
+
+@pytest.mark.parametrize("action", ["pause", "resume"])
+async def test_pause_and_resume_are_not_in_the_api(backend, action: str):
+    """docs/http-api.openapi.json has no pause or resume endpoint: nothing is sent."""
+    seen = await backend.get_rollout(ID)
+    with pytest.raises(Unsupported, match=f"^the http adapter cannot {action} rollouts"):
+        await getattr(backend, action)(ID, expect=Expectation.of(seen))
+    assert {Capability.PAUSE, Capability.RESUME}.isdisjoint(backend.capabilities)
+    assert await backend.get_rollout(ID) == seen
 
 
 @pytest.mark.parametrize(

@@ -166,6 +166,68 @@ async def test_promote_full_finishes(sim: Simulator):
     assert Capability.PROMOTE_FULL in sim.capabilities
 
 
+async def test_pause_holds_the_step_and_its_timers_until_resumed(
+    sim: Simulator, clock: VirtualClock
+):
+    assert {Capability.PAUSE, Capability.RESUME} <= sim.capabilities
+    seen = await sim.promote(PRIMARY, expect=Expectation.of(await sim.get_rollout(PRIMARY)))
+    assert seen.current_step == 2, "ramping to 10 %: 45 s until the bake"
+    await clock.advance(30)
+    held = await sim.pause(PRIMARY, expect=Expectation.of(await sim.get_rollout(PRIMARY)))
+    assert held.phase == Phase.PAUSED and held.awaits_decision
+    assert held.pause is not None and held.pause.until is None
+    assert held.message == "RolloutPaused: held until resumed"
+    await clock.advance(3600)
+    assert (await sim.get_rollout(PRIMARY)).current_step == 2, "held: the ramp waits too"
+    with pytest.raises(Conflict, match="already paused"):
+        await sim.pause(PRIMARY, expect=Expectation.of(held))
+
+    resumed = await sim.resume(PRIMARY, expect=Expectation.of(held))
+    assert resumed.phase == Phase.PROGRESSING and resumed.pause is None
+    assert resumed.current_step == 2
+    await clock.advance(14)
+    assert (await sim.get_rollout(PRIMARY)).current_step == 2, "15 s of the ramp were left"
+    await clock.advance(1)
+    assert (await sim.get_rollout(PRIMARY)).current_step == 3
+    with pytest.raises(Conflict, match="is not paused"):
+        await sim.resume(PRIMARY, expect=Expectation.of(resumed))
+    messages = [(e.message, e.actor) for e in (await sim.get_rollout(PRIMARY)).events]
+    assert ("paused: held until resumed", "tester") in messages
+    assert ("resumed", "tester") in messages
+
+
+async def test_pause_and_resume_check_what_the_user_saw(sim: Simulator):
+    seen = await sim.get_rollout(PRIMARY)
+    await sim.promote(PRIMARY, expect=Expectation.of(seen))
+    with pytest.raises(Conflict, match="moved on: it is at step 3/7"):
+        await sim.pause(PRIMARY, expect=Expectation.of(seen))
+    now = await sim.get_rollout(PRIMARY)
+    assert now.pause is None and now.current_step == 2, "nothing changed"
+    held = await sim.pause(PRIMARY, expect=Expectation.of(now))
+    with pytest.raises(Conflict, match="moved on"):
+        await sim.resume(PRIMARY, expect=Expectation.of(now))
+    assert (await sim.get_rollout(PRIMARY)).pause == held.pause, "still held"
+
+
+async def test_promote_releases_a_hold(sim: Simulator, clock: VirtualClock):
+    seen = await sim.get_rollout(PRIMARY)
+    with pytest.raises(Conflict, match="a pause step waits for promote"):
+        await sim.resume(PRIMARY, expect=Expectation.of(seen))
+    held = await sim.pause(PRIMARY, expect=Expectation.of(seen))
+    promoted = await sim.promote(PRIMARY, expect=Expectation.of(held))
+    assert promoted.current_step == 2 and promoted.phase == Phase.PROGRESSING
+    await clock.advance(45)
+    assert (await sim.get_rollout(PRIMARY)).current_step == 3
+
+
+async def test_a_finished_rollout_cannot_be_paused(sim: Simulator):
+    done = await sim.promote(
+        PRIMARY, expect=Expectation.of(await sim.get_rollout(PRIMARY)), full=True
+    )
+    with pytest.raises(Conflict, match="nothing to pause"):
+        await sim.pause(PRIMARY, expect=Expectation.of(done))
+
+
 async def test_watch_yields_on_change_and_on_timers(sim: Simulator, clock: VirtualClock):
     seen = await sim.get_rollout(PRIMARY)
     stream = sim.watch_rollout(PRIMARY)

@@ -165,7 +165,7 @@ async def act(args: argparse.Namespace) -> int:
         elif args.command == "retry":
             after = await wired.deploy.retry(rid)
         else:
-            after = await wired.deploy.pause(rid, expect=expect)  # type: ignore[attr-defined]
+            after = await wired.deploy.pause(rid, expect=expect)
     finally:
         await wired.aclose()
     step = after.step_at(after.current_step)

@@ -176,6 +176,18 @@ class FlaggerBackend(SnapshotBackend):
     async def retry(self, rollout_id: str) -> Rollout:
         raise Unsupported("Flagger retries by itself when the target Deployment changes")
 
+    async def pause(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        raise Unsupported(
+            "the flagger adapter cannot pause a canary",
+            detail="a canary waits at its confirm gates; promote opens them",
+        )
+
+    async def resume(self, rollout_id: str, *, expect: Expectation) -> Rollout:
+        raise Unsupported(
+            "the flagger adapter cannot resume a canary",
+            detail="a canary waits at its confirm gates; promote opens them",
+        )
+
     async def aclose(self) -> None:
         """Close every gate rollwatch opened, including those whose watch never started."""
         tasks = [task for task, _ in self._closers.values()]
