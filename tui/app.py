@@ -43,15 +43,8 @@ class RollwatchApp(App[None]):
         return {"stable": "#5fafff", "canary": "#ffaf5f", "dependency": "#b0a0e0"}
 
     def on_mount(self) -> None:
-        if self.ui.theme in self.available_themes:
+        if self.ui.theme:
             self.theme = self.ui.theme
-        elif self.ui.theme:
-            known = ", ".join(sorted(self.available_themes))
-            self.notify(
-                f"[ui] theme {self.ui.theme!r} is not a theme; use one of: {known}",
-                severity="warning",
-                timeout=15,
-            )
         self.set_keymap(self.ui.keys)
         self._screen = WatchScreen(self.session)
         self.push_screen(self._screen)

@@ -30,8 +30,6 @@ Loc = tuple[str | int, ...]
 MAX_DEPTH = 10
 """No rollwatch setting nests deeper than a few tables; deeper is a mistake or an attack."""
 
-_HEADER = re.compile(r"\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?")
-_KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[.=]")
 _AT = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 """Line breaks and terminal escapes, shown escaped: a message stays one line and inert."""
@@ -130,59 +128,6 @@ def _deep_line(text: str) -> int | None:
             depth += (char in "[{") - (char in "]}")
             if depth > MAX_DEPTH:
                 return number
-    return None
-
-
-def key_lines(text: str) -> dict[tuple[Loc, str | None], int]:
-    """The line of each table header (key None) and each key, by table.
-
-    The file has already parsed as TOML, so a line scan suffices; multi-line strings (queries)
-    are skipped so that their content is never mistaken for keys. `[[gate]]` tables are
-    numbered from 0 like the parsed list, and `(("gate",), None)` is the first of them.
-    """
-    found: dict[tuple[Loc, str | None], int] = {}
-    counts: dict[Loc, int] = {}
-    table: Loc = ()
-    open_quote: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if open_quote is not None:
-            if open_quote in line:
-                open_quote = None
-            continue
-        header, key = _HEADER.fullmatch(line), _KEY.match(line)
-        if header:
-            name: Loc = tuple(part.strip().strip("\"'") for part in header.group(2).split("."))
-            found.setdefault((name, None), number)
-            if header.group(1) == "[[":
-                counts[name] = counts.get(name, -1) + 1
-                name = (*name, counts[name])
-            table = name
-            found[(table, None)] = number
-        elif key:
-            found.setdefault((table, _key_name(key.group(1))), number)
-            quotes = [q for q in ('"""', "'''") if line.count(q) % 2 == 1]
-            open_quote = quotes[0] if quotes else None
-    return found
-
-
-def _key_name(written: str) -> str:
-    """A key as parsed: a quoted key may hold escapes (`"\\u00e9"`)."""
-    if not written.startswith('"'):
-        return written.strip("'")
-    try:
-        return next(iter(tomllib.loads(f"{written} = 0")))
-    except tomllib.TOMLDecodeError:
-        return written.strip('"')
-
-
-def locate(loc: Loc, lines: dict[tuple[Loc, str | None], int]) -> int | None:
-    """The line of the key at `loc`, else of the innermost table holding it."""
-    for end in range(len(loc), -1, -1):
-        table, key = loc[:end], loc[end] if end < len(loc) else None
-        if isinstance(key, str) and (table, key) in lines:
-            return lines[(table, key)]
-        if (table, None) in lines:
-            return lines[(table, None)]
     return None
 
 

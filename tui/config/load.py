@@ -33,11 +33,10 @@ from tui.config.errors import (
     did_you_mean,
     explain,
     field_name,
-    key_lines,
-    locate,
     syntax_error,
     unreadable,
 )
+from tui.config.lines import key_lines, locate
 from tui.config.starter import starter
 from tui.config.ui import UiSettings
 from tui.config.values import impossible_value, read_durations
