@@ -4,7 +4,7 @@ lightkube does the hard part of connecting: kubeconfig contexts, exec credential
 certificates and the in-cluster service account. Requests are then made as plain JSON on the
 authenticated client it builds, because the adapters read custom resources whose shape changed
 across controller versions, and because lightkube's own watch re-watches without a
-resourceVersion on 410 instead of relisting, and never asks for bookmarks (see kube_watch).
+resourceVersion on 410 instead of relisting, and never asks for bookmarks (see watch.py).
 """
 
 from __future__ import annotations

@@ -209,6 +209,9 @@ class Simulator:
         ):
             if revision is None:
                 continue
+            if revision not in (rollout.stable_revision, rollout.canary_revision):
+                result.missing.append(role)  # no series at all, as a store would answer
+                continue
             points = [
                 Point(t=t, v=v)
                 for t in times

@@ -141,21 +141,7 @@ async def test_an_unsplit_query_is_one_series_for_all(subject: Subject):
     assert result.missing == []
 
 
-@pytest.mark.parametrize(
-    "subject",
-    [
-        pytest.param(
-            "simulator",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the simulator answers a revision it does not know with an empty series "
-                "instead of naming the role in `missing` (backends/simulator/adapter.py)",
-            ),
-        ),
-        *KINDS,
-    ],
-    indirect=True,
-)
+@pytest.mark.parametrize("subject", ["simulator", *KINDS], indirect=True)
 async def test_a_revision_without_series_is_missing_not_empty(subject: Subject):
     context = subject.context.model_copy(update={"canary_revision": "ccc333"})
     result = await replace(subject, context=context).query(subject.split, revision_label="revision")

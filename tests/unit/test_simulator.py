@@ -62,6 +62,16 @@ async def test_a_span_fetched_in_pieces_equals_the_whole(sim: Simulator):
         assert whole.series[role].points == head.series[role].points + tail.series[role].points
 
 
+async def test_a_revision_the_simulator_does_not_know_is_missing_not_empty(sim: Simulator):
+    rollout = await sim.get_rollout(PRIMARY)
+    q = query(rollout, "latency_p99")
+    q = q.model_copy(update={"context": q.context.model_copy(update={"canary_revision": "ccc333"})})
+    now = sim.clock.now()
+    result = await sim.query_range(q, now - timedelta(minutes=2), now, timedelta(seconds=10))
+    assert result.missing == [Role.CANARY]
+    assert list(result.series) == [Role.STABLE] and result.series[Role.STABLE].points
+
+
 async def test_canary_traffic_follows_its_weight(sim: Simulator):
     values = await series(sim, "requests", minutes=3)
     stable, canary = sum(values[Role.STABLE]), sum(values[Role.CANARY])

@@ -3,7 +3,7 @@
 Flagger asks its load tester whether the confirm gates are open; with `loadtester_url` set,
 promote opens the gate and abort opens the rollback gate, and each is closed again once the
 canary has moved on, so the next gate waits for the next confirmation. How a Canary reads as a
-rollout is in flagger_canary.
+rollout is in canary.py.
 """
 
 from __future__ import annotations
