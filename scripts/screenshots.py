@@ -1,22 +1,20 @@
 """Regenerate the SVG screenshots in screenshots/ from the simulator with a fixed seed.
 
 Run: python scripts/screenshots.py
-The same virtual clock and seed as the snapshot tests, so the pictures match what the tests pin.
+The same virtual clock, start and seed as the snapshot tests, so the pictures match what the
+tests pin.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
+from backends.clock import VirtualClock
+from tui.session.demo import START
+from tui.virtual_app import demo_app, settle
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from backends.clock import VirtualClock  # noqa: E402
-from tests.conftest import START  # noqa: E402
-from tests.helpers.tui_helpers import demo_app, settle  # noqa: E402
-
 SCENARIOS = ("healthy", "latency-regression")
 SIZES = ((120, 36), (80, 24))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,7 @@ import pytest
 from backends.clock import VirtualClock
 from backends.simulator.adapter import Simulator, SimulatorOptions
 from tests.helpers.kube_fake import FakeKube, serving
-
-START = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
-"""Every test's world begins at the same instant, so screenshots and numbers repeat."""
+from tui.session.demo import START
 
 
 @pytest.fixture

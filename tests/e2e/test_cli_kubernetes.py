@@ -1,4 +1,4 @@
-"""The command line against the fake Kubernetes API: config, --context, -n and -A.
+"""The command line against the fake Kubernetes API: config, --context, -n, -A and -o.
 
 No Kubernetes API server can run on this machine; tests/helpers/kube_fake.py serves real HTTP with
 list and watch semantics and objects written from the Argo Rollouts facts.
@@ -57,6 +57,24 @@ async def test_list_reads_the_namespace_given(fake, tmp_path: Path):
     assert code == 0 and len(out.splitlines()) == 1, "only the header: nothing in 'other'"
     code, out, _ = await run_cli("list", "--config", config, "-A")
     assert code == 0 and len(out.splitlines()) == 2
+    code, out, _ = await run_cli("list", "--config", config, "-o", "namespace=other")
+    assert code == 0 and len(out.splitlines()) == 1, "-o namespace= is what -n sets"
+
+
+async def test_a_misspelt_option_is_refused_by_name(fake, tmp_path: Path):
+    config = str(write_config(tmp_path))
+    code, out, err = await run_cli("list", "--config", config, "-o", "namespce=shop")
+    assert (code, out) == (2, "")
+    assert err.strip() == "rollwatch: -o namespce: unknown key; did you mean namespace?"
+
+
+async def test_backend_replaces_the_configs_adapter_and_its_options(fake, tmp_path: Path):
+    """`--backend http` with an argo config: the argo table's options do not carry over."""
+    config = str(write_config(tmp_path))
+    code, out, err = await run_cli("list", "--config", config, "--backend", "http")
+    assert (code, out) == (2, "")
+    assert err.strip().startswith("rollwatch: --backend http: url: required"), err
+    assert "with -o KEY=VALUE" in err
 
 
 async def test_an_unknown_context_is_one_line(fake, tmp_path: Path):

@@ -168,12 +168,17 @@ async def follow_wait(
             proc.kill()
             await proc.wait()
     errors = (await said).decode(errors="replace")
-    assert records and records[-1]["type"] == "result", f"no result; stderr: {errors}"
+    assert records and records[-1]["result"], f"no result; stderr: {errors}"
     return code, records
 
 
 def gates_of(record: Record) -> dict[str, Record]:
     return {gate["name"]: gate for gate in record["gates"]}
+
+
+def judged(records: list[Record]) -> list[Record]:
+    """The records that carry a verdict: the first may come before any judgement."""
+    return [r for r in records if r["verdict"] is not None]
 
 
 async def promote_to_the_end(api: httpx.AsyncClient) -> list[int]:
@@ -198,14 +203,14 @@ async def promote_to_the_end(api: httpx.AsyncClient) -> list[int]:
 async def test_wait_fails_a_latency_regression_on_the_p99_gate(stacks: dict[str, Stack]):
     code, records = await follow_wait(stacks["latency-regression"].config)
 
-    result = records[-1]
+    result = records[-1]["result"]
     assert (code, result["exit"]) == (1, 1), records[-3:]
     assert result["reason"].startswith("gate failed: p99 latency: canary "), result
-    verdict = [r for r in records if r["type"] == "gates"][-1]
+    verdict = judged(records)[-1]
     p99 = gates_of(verdict)["p99 latency"]
     assert (p99["status"], p99["classification"]) == ("fail", "High"), p99
     assert p99["samples"] >= MIN_SAMPLES
-    assert verdict["verdict"] == "fail"
+    assert verdict["verdict"]["status"] == "fail"
 
 
 async def test_wait_passes_a_healthy_canary_promoted_to_the_end(stacks: dict[str, Stack]):
@@ -215,22 +220,24 @@ async def test_wait_passes_a_healthy_canary_promoted_to_the_end(stacks: dict[str
     async with httpx.AsyncClient(base_url=stacks["healthy"].api, timeout=10) as api:
 
         async def promote_once_passing(record: Record) -> None:
-            if record["type"] == "gates" and record["verdict"] == "pass" and not promoted:
+            verdict = record["verdict"]
+            if verdict and verdict["status"] == "pass" and not promoted:
                 promoted.extend(await promote_to_the_end(api))
 
         code, records = await follow_wait(stacks["healthy"].config, promote_once_passing)
 
-    result = records[-1]
+    result = records[-1]["result"]
     assert (code, result["exit"]) == (0, 0), records[-3:]
     assert result["reason"] == "checkout-api rolled out: 7d5f8b6c4d is stable"
     assert promoted[0] == 1 and promoted[-1] == 6, promoted
     assert promoted == sorted(set(promoted)), "each step confirmed once"
-    verdicts = [r for r in records if r["type"] == "gates"]
+    verdicts = judged(records)
     failed = [g for r in verdicts for g in r["gates"] if g["status"] == "fail"]
     assert not failed, failed
-    passing = next(r for r in verdicts if r["verdict"] == "pass")
+    passing = next(r for r in verdicts if r["verdict"]["status"] == "pass")
     assert all(g["samples"] >= MIN_SAMPLES for g in passing["gates"]), passing
-    assert records[-2]["type"] == "rollout" and records[-2]["phase"] == "healthy"
+    assert records[-2]["phase"] == "healthy" and records[-2]["result"] is None
+    assert records[-1]["phase"] == "healthy" and records[-1]["step"]["number"] == 7
 
 
 async def test_the_watch_screen_draws_both_revisions_from_the_store(

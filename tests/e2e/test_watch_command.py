@@ -33,3 +33,21 @@ def test_watch_reads_the_rollout_in_the_apps_loop(tmp_path: Path, monkeypatch):
             main(["watch", "shop/checkout-api", "--config", str(config)])
     assert exit.value.code == 0
     assert [r.id for r in seen] == ["shop/checkout-api"] and seen[0].phase == Phase.PAUSED
+
+
+def test_demo_runs_the_scenario_asked_for_on_the_simulator(monkeypatch):
+    """`demo` goes through the registry like `--backend simulator`: its flags are options."""
+    seen = []
+
+    async def run_async(self: RollwatchApp) -> None:
+        session = self.session
+        rollout = await session.deploy.get_rollout(session.rollout_id)
+        seen.append((rollout, session.read_only, getattr(session.clock, "speed", None)))
+
+    monkeypatch.setattr(RollwatchApp, "run_async", run_async)
+    with pytest.raises(SystemExit) as exit:
+        main(["demo", "--scenario", "latency-regression", "--speed", "5", "--read-only"])
+    assert exit.value.code == 0
+    [(rollout, read_only, speed)] = seen
+    assert rollout.id == "shop/checkout-api" and read_only and speed == 5
+    assert rollout.change.title == "Validate cart items against inventory"

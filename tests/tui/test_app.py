@@ -6,9 +6,10 @@ from textual.widgets import Button, Static
 
 from backends.clock import VirtualClock
 from backends.model import Phase, Role
-from tests.helpers.tui_helpers import actions_done, demo_app, settle
+from tests.helpers.tui_helpers import actions_done
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
+from tui.virtual_app import demo_app, settle
 from tui.widgets.metric_row import MetricRow
 
 PRIMARY = "shop/checkout-api"
@@ -119,7 +120,7 @@ async def test_a_tick_without_new_data_draws_nothing(clock: VirtualClock):
 async def test_promoting_a_failing_canary_needs_the_name_typed(clock: VirtualClock):
     from textual.widgets import Input
 
-    app, sim = demo_app(clock, "latency-regression")
+    app, sim = demo_app(clock, "latency-regression", actor="tester")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, clock)
         await pilot.press("p")
@@ -153,11 +154,11 @@ async def test_a_store_outage_is_shown_and_clears(clock: VirtualClock):
     from backends.simulator.adapter import Simulator, SimulatorOptions
     from tests.unit.test_session import RecordingStore
     from tui.app import RollwatchApp
-    from tui.session.wiring import on_simulator
+    from tui.session.demo import demo_wiring
 
     sim = Simulator(clock, SimulatorOptions(actor="tester"))
     store = RecordingStore(sim)
-    wired = on_simulator(sim)
+    wired = demo_wiring(sim)
     wired.metrics = store
     app = RollwatchApp(wired.session(PRIMARY))
     async with app.run_test(size=(80, 24)) as pilot:

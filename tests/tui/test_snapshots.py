@@ -10,8 +10,8 @@ import pytest
 from textual.pilot import Pilot
 
 from backends.clock import VirtualClock
-from tests.conftest import START
-from tests.helpers.tui_helpers import demo_app, settle
+from tui.session.demo import START
+from tui.virtual_app import demo_app, settle
 
 
 @pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])

@@ -1,20 +1,37 @@
-"""Argument types and option groups more than one command shares."""
+"""Argument types and option groups more than one command shares, and the usage error."""
 
 from __future__ import annotations
 
 import argparse
+import math
 
+from backends.simulator.adapter import MAX_SPEED
 from backends.simulator.world import SCENARIOS
 from tui.config.durations import TIMEOUT, DurationError, parse_duration
 
 
+class UsageError(Exception):
+    """A mistake in what the user asked for; the message says how to fix it."""
+
+
 def positive(text: str) -> float:
+    """A finite number above 0: `inf` and `nan` parse as floats but mean nothing here."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def speed(text: str) -> float:
+    """How many times faster than real time the simulator runs, within what it can show."""
+    value = positive(text)
+    if value > MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"{text!r} is too fast; at most {MAX_SPEED:g}")
     return value
 
 
@@ -27,7 +44,11 @@ def duration(text: str) -> float:
 
 
 def simulator_options(parser: argparse.ArgumentParser) -> None:
-    """--scenario, --seed and --speed: which simulated world, and how fast it runs."""
+    """--scenario, --seed and --speed: which simulated world, and how fast it runs.
+
+    Only `demo` and `sim-serve` run a simulator of their own; every other command reaches it
+    as `--backend simulator -o scenario=...`.
+    """
     parser.add_argument(
         "--scenario",
         default="healthy",
@@ -38,7 +59,7 @@ def simulator_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     parser.add_argument(
         "--speed",
-        type=positive,
+        type=speed,
         default=1.0,
         metavar="N",
         help="run simulated time N times faster than real time (default: 1)",

@@ -20,7 +20,7 @@ from tui.config.starter import default_metrics, starter, starter_pairs
 EXIT_USAGE = 2
 
 
-def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register `config check` and `config init` on the top-level command parsers."""
     config = subparsers.add_parser(
         "config",

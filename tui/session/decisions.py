@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from backends.base import Capability
+from backends.base import Capability, DeployBackend
 from backends.model import EventLevel, Expectation, Rollout, RolloutEvent
 
 VERBS = {
@@ -124,6 +124,26 @@ class Decisions:
                 raise Refused("this confirmation was already used")
             self._used.add(confirmation.token)
             yield
+
+
+async def perform(
+    deploy: DeployBackend, rollout_id: str, action: Capability, expect: Expectation
+) -> Rollout:
+    """Ask the deploy backend to do `action`: the one place a verb becomes a protocol call.
+
+    Only after `allowed` (and, on the screen, `Decisions.check`) said yes. `expect` is what the
+    user saw; retrying an aborted rollout has nothing to compare it with.
+    """
+    if action in PROMOTING:
+        full = action == Capability.PROMOTE_FULL
+        return await deploy.promote(rollout_id, expect=expect, full=full)
+    if action == Capability.ABORT:
+        return await deploy.abort(rollout_id, expect=expect)
+    if action == Capability.RETRY:
+        return await deploy.retry(rollout_id)
+    if action == Capability.PAUSE:
+        return await deploy.pause(rollout_id, expect=expect)
+    return await deploy.resume(rollout_id, expect=expect)
 
 
 def override_event(confirmation: Confirmation, now: datetime, actor: str) -> RolloutEvent:

@@ -35,6 +35,7 @@ from tui.session.decisions import (
     Refused,
     issue,
     override_event,
+    perform,
 )
 from tui.session.fetching import Fetcher, query_context
 from tui.session.links import BACKOFF_MAX, HEALTHY_AFTER, Backoff, Links
@@ -300,14 +301,9 @@ class Session:
         async with self._decisions.spending(confirmation):
             if confirmation.overriding:
                 self._add_events([override_event(confirmation, self.clock.now(), self.actor)])
-            if confirmation.action == Capability.ABORT:
-                rollout = await self.deploy.abort(self.rollout_id, expect=confirmation.expect)
-            else:
-                rollout = await self.deploy.promote(
-                    self.rollout_id,
-                    expect=confirmation.expect,
-                    full=confirmation.action == Capability.PROMOTE_FULL,
-                )
+            rollout = await perform(
+                self.deploy, self.rollout_id, confirmation.action, confirmation.expect
+            )
         self._accept(rollout)
         return rollout
 

@@ -1,4 +1,4 @@
-"""From settings to live objects: the adapters a config names, or the simulator.
+"""From settings to live objects: the adapters a config names, built through the registry.
 
 Every command builds its backends here, so an adapter's bad options read the same everywhere:
 the config file, the table and the option, and the adapter's own words.
@@ -23,8 +23,8 @@ from backends.registry import (
     load_deploy,
     load_metrics,
 )
-from backends.simulator.adapter import Simulator, SimulatorOptions
-from tui.config.load import Config, ConfigError, demo_config
+from tui.config.errors import ConfigError
+from tui.config.load import Config
 from tui.session.live import Session
 
 
@@ -36,8 +36,7 @@ class Wiring:
     metrics: MetricsBackend
     config: Config
     clock: Clock
-    simulator: Simulator | None = None
-    actor: str = field(default_factory=lambda: _user())
+    actor: str = field(default_factory=lambda: user())
 
     def session(self, rollout_id: str, *, read_only: bool = False) -> Session:
         return Session(
@@ -58,20 +57,6 @@ class Wiring:
         await self.deploy.aclose()
         if self.metrics is not self.deploy:
             await self.metrics.aclose()
-
-
-def simulated(
-    scenario: str, seed: int, *, speed: float = 1.0, auto_confirm: float | None = None
-) -> Wiring:
-    """The built-in simulator behind both protocols, configured by the simulator starter."""
-    options = SimulatorOptions(scenario=scenario, seed=seed, auto_confirm=auto_confirm)
-    return on_simulator(Simulator(SystemClock(speed=speed), options))
-
-
-def on_simulator(sim: Simulator) -> Wiring:
-    """A simulator already made (on a virtual clock in tests) wired like the demo."""
-    actor = sim.options.actor or _user()
-    return Wiring(sim, sim, demo_config(), sim.clock, simulator=sim, actor=actor)
 
 
 def from_config(config: Config, clock: Clock | None = None) -> Wiring:
@@ -131,7 +116,8 @@ def _adapter_errors(config: Config, table: str) -> Iterator[None]:
         raise ConfigError(f"{kind}: {error}", source=source, field=table) from None
 
 
-def _user() -> str:
+def user() -> str:
+    """Who acts, as recorded on overrides: the login name, where there is one."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):

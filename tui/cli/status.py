@@ -1,0 +1,39 @@
+"""`rollwatch status`: one snapshot of a rollout with its gates and verdict, without the UI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from tui.cli import output
+from tui.cli.records import json_document, record
+from tui.cli.source import add_source_options, chosen_rollout, wiring
+
+
+def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "status",
+        help="print one snapshot of a rollout with its gates, without the UI",
+        description="Print a rollout's phase, step, revisions, change, gates and verdict. "
+        "Without an id: the only rollout, else the first in progress.",
+    )
+    parser.add_argument("id", metavar="ID", nargs="?", help="rollout id, e.g. shop/checkout-api")
+    parser.add_argument("--json", action="store_true", help="print a JSON rollout record")
+    add_source_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    async def main() -> int:
+        wired = wiring(args)
+        try:
+            rollout = await chosen_rollout(wired.deploy, args.id)
+            session = wired.session(rollout.id)
+            judged = await session.snapshot()
+        finally:
+            await wired.aclose()
+        one = record(judged, judgement=session.judgement, links=session.links)
+        print(json_document(one) if args.json else output.status(one))
+        return 0
+
+    return asyncio.run(main())

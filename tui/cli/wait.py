@@ -1,0 +1,135 @@
+"""`rollwatch wait`: follow a rollout without a screen until it ends, for pipelines.
+
+Its exit code is the contract: 0 the rollout completed, 1 a gate failed or the rollout was
+aborted or degraded, 3 the timeout passed. It runs the same session as the watch screen and
+prints the rollout's record each time something that matters changes: its step or phase, a
+gate's status or the verdict, a link going down or coming back; never on every new sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any, TextIO
+
+from backends.model import GateStatus, Phase, Rollout
+from tui import format
+from tui.cli import output
+from tui.cli.arguments import duration
+from tui.cli.records import RolloutRecord, json_line, record
+from tui.cli.source import add_source_options, chosen_rollout, wiring
+from tui.session.live import Session
+from tui.session.updates import Update
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_TIMEOUT = 3
+
+
+def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "wait",
+        help="follow a rollout without the UI until it completes, aborts or a gate fails",
+        description="Exit 0 when the rollout completes, 1 when a gate fails or it is aborted, "
+        "3 on timeout. Without an id: the only rollout, else the first in progress.",
+    )
+    parser.add_argument("id", metavar="ID", nargs="?", help="rollout id, e.g. shop/checkout-api")
+    parser.add_argument("--timeout", type=duration, metavar="D", help="give up after D (e.g. 30m)")
+    parser.add_argument("--json", action="store_true", help="one JSON rollout record per line")
+    add_source_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    async def main() -> int:
+        wired = wiring(args)
+        try:
+            rollout = await chosen_rollout(wired.deploy, args.id)
+            session = wired.session(rollout.id)
+            return await wait(session, rollout, timeout=args.timeout, as_json=args.json)
+        finally:
+            await wired.aclose()
+
+    return asyncio.run(main())
+
+
+class Waiter:
+    """Follows updates until the rollout ends or a gate fails, printing each change once."""
+
+    def __init__(
+        self, session: Session, first: Rollout, *, as_json: bool, out: TextIO = sys.stdout
+    ) -> None:
+        self.session = session
+        self.as_json = as_json
+        self.out = out
+        self.done: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+        self.latest = record(first)
+        """The newest record, printed or not: the last line carries it with the result."""
+        self._printed: RolloutRecord | None = None
+
+    def __call__(self, update: Update) -> None:
+        rollout = self.session.rollout
+        if rollout is None:
+            return
+        self.latest = record(rollout, judgement=self.session.judgement, links=self.session.links)
+        lines = output.changes(self._printed, self.latest)
+        if lines:
+            self._printed = self.latest
+            self._print(json_line(self.latest) if self.as_json else "\n".join(lines))
+        self._check_end(rollout)
+
+    def _check_end(self, rollout: Rollout) -> None:
+        judgement = self.session.judgement
+        failed = [g for g in judgement.gates if g.status == GateStatus.FAIL] if judgement else []
+        if rollout.phase == Phase.HEALTHY:
+            self._finish(EXIT_OK, f"{rollout.service} rolled out: {rollout.stable.id} is stable")
+        elif rollout.phase in (Phase.ABORTED, Phase.DEGRADED):
+            self._finish(EXIT_FAILED, f"{rollout.service} {rollout.phase}: {rollout.message}")
+        elif failed:
+            self._finish(EXIT_FAILED, f"gate failed: {failed[0].explanation}")
+
+    def _finish(self, code: int, reason: str) -> None:
+        if not self.done.done():
+            self.done.set_result((code, reason))
+
+    def end(self, code: int, reason: str) -> None:
+        """The last line: the newest record with the exit code and reason, or the reason."""
+        self._print(json_line(self.latest.ended(code, reason)) if self.as_json else reason)
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+async def wait(
+    session: Session,
+    first: Rollout,
+    *,
+    timeout: float | None,
+    as_json: bool,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Run the session headless until the rollout ends, a gate fails, or `timeout` seconds.
+
+    `first` is the rollout as read when it was chosen: what the last line shows if nothing
+    arrives before the timeout.
+    """
+    waiter = Waiter(session, first, as_json=as_json, out=out)
+    unsubscribe = session.subscribe(waiter)
+    runner = asyncio.create_task(session.run())
+    try:
+        either: set[asyncio.Future[Any]] = {waiter.done, runner}
+        finished, _ = await asyncio.wait(
+            either, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if runner in finished:
+            runner.result()
+        if waiter.done in finished:
+            code, reason = waiter.done.result()
+        else:
+            code, reason = EXIT_TIMEOUT, f"timed out after {format.duration(timeout or 0)}"
+    finally:
+        unsubscribe()
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+    waiter.end(code, reason)
+    return code
