@@ -8,7 +8,9 @@ the assertions is exact for the seeded simulator.
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -19,7 +21,8 @@ from backends.base import Capability
 from backends.clock import VirtualClock
 from backends.errors import Unauthorized, Unreachable
 from backends.model import GateStatus, MetricQuery, Point, QueryResult, Role, Rollout
-from backends.simulator.adapter import Simulator
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tui.cli.wait import EXIT_REFUSED, wait
 from tui.config.load import demo_config
 from tui.session.decisions import Refused
 from tui.session.fetching import ROUND_DEADLINE
@@ -341,3 +344,22 @@ async def test_a_refused_watch_stops_hammering_and_says_so(sim: Simulator, clock
     assert session.links["deploy"] == "unauthorized: HTTP 401: token expired"
     assert len(outage_lines(session, "deploy")) == 1
     await stop(task)
+
+
+@pytest.mark.parametrize("refused", ["deploy", "metrics"])
+async def test_wait_ends_on_refused_credentials(clock: VirtualClock, refused: str):
+    sim = Simulator(clock, SimulatorOptions(scenario="healthy", auto_confirm=60))
+    store = FaultyStore(sim)
+    if refused == "metrics":
+        store.error = Unauthorized("unauthorized", detail="HTTP 403: forbidden")
+    deploy = RefusingDeploy(sim) if refused == "deploy" else sim
+    session = session_on(sim, store, deploy)
+    first = await sim.get_rollout(PRIMARY)
+    out = io.StringIO()
+    job = asyncio.create_task(wait(session, first, timeout=None, as_json=True, out=out))
+    await advance(clock, 120, step=5)
+    assert job.done(), "wait gave up on credentials that were refused"
+    assert job.result() == EXIT_REFUSED
+    result = json.loads(out.getvalue().splitlines()[-1])["result"]
+    assert result["exit"] == EXIT_REFUSED
+    assert result["reason"].startswith(f"{refused}: unauthorized: HTTP 40"), result

@@ -1,7 +1,8 @@
 """`rollwatch wait`: follow a rollout without a screen until it ends, for pipelines.
 
 Its exit code is the contract: 0 the rollout completed, 1 a gate failed or the rollout was
-aborted or degraded, 3 the timeout passed. It runs the same session as the watch screen and
+aborted or degraded, 3 the timeout passed, 4 the deploy API or the metrics store refused the
+credentials (which waiting will not mend). It runs the same session as the watch screen and
 prints the rollout's record each time something that matters changes: its step or phase, a
 gate's status or the verdict, a link going down or coming back; never on every new sample.
 """
@@ -20,11 +21,12 @@ from tui.cli.arguments import duration
 from tui.cli.records import RolloutRecord, json_line, record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.session.live import Session
-from tui.session.updates import Update
+from tui.session.updates import LinkChanged, Update
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_TIMEOUT = 3
+EXIT_REFUSED = 4
 
 
 def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -68,6 +70,8 @@ class Waiter:
         self._printed: RolloutRecord | None = None
 
     def __call__(self, update: Update) -> None:
+        if isinstance(update, LinkChanged) and update.permanent and update.error:
+            self._finish(EXIT_REFUSED, f"{update.source}: {update.error}")
         rollout = self.session.rollout
         if rollout is None:
             return
