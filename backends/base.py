@@ -160,3 +160,28 @@ class MetricsBackend(Protocol):
     async def aclose(self) -> None:
         """Release connections; the backend is not used afterwards."""
         ...
+
+
+RolloutsChange = list[RolloutSummary] | RolloutSummary
+"""What a list watch yields: the whole list (which replaces everything known), or one rollout
+that was added or changed."""
+
+
+@runtime_checkable
+class WatchesRollouts(Protocol):
+    """A deploy backend that follows every rollout at once, as the overview needs.
+
+    Optional: a backend without it is re-listed on a timer, which costs a list per round and
+    notices changes a round late. Kubernetes adapters get it from their list+watch.
+    """
+
+    def watch_rollouts(self) -> AsyncIterator[RolloutsChange]:
+        """The rollout list first, then each change as it happens.
+
+        A rollout that disappears is told by a whole list without it. The iterator ends or
+        raises when the stream drops; the caller reconnects.
+
+        Raises:
+            Unreachable, Unauthorized, BadResponse.
+        """
+        ...

@@ -8,6 +8,7 @@ deployer can leave out what it does not know.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -128,6 +129,15 @@ class GateStatus(StrEnum):
     PENDING = "pending"
 
 
+SEVERITY = {GateStatus.PASS: 0, GateStatus.PENDING: 1, GateStatus.MARGINAL: 2, GateStatus.FAIL: 3}
+"""How much a status asks of a person: a failure most, a pass least."""
+
+
+def worst_status(statuses: Iterable[GateStatus]) -> GateStatus | None:
+    """The status that asks most of a person; None when there is none."""
+    return max(statuses, key=SEVERITY.__getitem__, default=None)
+
+
 class GateSource(StrEnum):
     ROLLWATCH = "rollwatch"
     CONTROLLER = "controller"
@@ -202,6 +212,10 @@ class Rollout(_Model):
             change=self.change,
             awaits_decision=self.awaits_decision,
             started_at=self.started_at,
+            strategy=self.strategy,
+            pause=self.pause,
+            analysis=worst_status(g.status for g in self.controller_gates),
+            updated_at=self.updated_at,
         )
 
 
@@ -222,6 +236,12 @@ class RolloutSummary(_Model):
     change: Change = Field(default_factory=Change)
     awaits_decision: bool = False
     started_at: datetime | None = None
+    strategy: str = "canary"
+    pause: Pause | None = None
+    """Why and since when the rollout is paused: a list shows how long it has waited."""
+    analysis: GateStatus | None = None
+    """The controller's own analysis, its worst gate; None where it runs none."""
+    updated_at: datetime | None = None
 
 
 class Expectation(_Model):

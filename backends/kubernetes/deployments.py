@@ -178,16 +178,18 @@ def to_rollout(
         if canary_rs
         else None
     )
+    conditions = as_list(status.get("conditions"))
+    updates = [t for c in conditions if (t := parse_time(as_dict(c).get("lastUpdateTime")))]
     pause = None
     if spec.get("paused"):
-        since = condition_since(status, "DeploymentPaused") or now
+        # Without its condition the pause is dated by the last update, not by the reading:
+        # a pause must not look newer each time it is read.
+        since = condition_since(status, "DeploymentPaused") or max(updates, default=now)
         pause = Pause(
             reason="DeploymentPaused", since=since, awaits_decision=phase == Phase.PROGRESSING
         )
         phase = Phase.PAUSED if phase == Phase.PROGRESSING else phase
     template_annotations = as_dict(as_dict(spec.get("template")).get("metadata")).get("annotations")
-    conditions = as_list(status.get("conditions"))
-    updates = [t for c in conditions if (t := parse_time(as_dict(c).get("lastUpdateTime")))]
     timeline = condition_events(conditions) + kube_events(events or [])
     return Rollout(
         id=f"{namespace}/{name}",
@@ -241,14 +243,21 @@ class DeploymentBackend(SnapshotBackend):
             events=events,
         )
 
-    async def list_rollouts(self) -> list[RolloutSummary]:
+    def list_sources(self) -> dict[str, Source]:
         namespace = self._namespaces()
-        deployments, _ = await self._api.list(self.primary_path(namespace), {})
-        replicasets, _ = await self._api.list(
-            resource_path("apps/v1", "replicasets", namespace), {"labelSelector": HASH_LABEL}
-        )
-        now = self._clock.now()
-        return [to_rollout(d, replicasets, keys=self._keys, now=now).summary() for d in deployments]
+        return {
+            "deployments": Source(self.primary_path(namespace)),
+            "replicasets": Source(
+                resource_path("apps/v1", "replicasets", namespace), {"labelSelector": HASH_LABEL}
+            ),
+        }
+
+    def summaries(self, sources: dict[str, Source]) -> list[RolloutSummary]:
+        replicasets, now = sources["replicasets"].items(), self._clock.now()
+        return [
+            to_rollout(d, replicasets, keys=self._keys, now=now).summary()
+            for d in sources["deployments"].items()
+        ]
 
     async def _set_paused(self, rollout_id: str, expect: Expectation, paused: bool) -> Rollout:
         dep, current = await self._read(rollout_id)

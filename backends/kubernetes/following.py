@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from backends.base import RolloutsChange
 from backends.clock import Clock
 from backends.errors import NotFound
 from backends.kubernetes.client import Obj, connect, resource_path, split_id
@@ -14,7 +15,7 @@ from backends.kubernetes.objects import (
 )
 from backends.kubernetes.options import KubeOptions
 from backends.kubernetes.watch import Source, WatchEvent, watch_sources
-from backends.model import Rollout
+from backends.model import Rollout, RolloutSummary
 
 
 class SnapshotBackend:
@@ -39,6 +40,41 @@ class SnapshotBackend:
 
     def assemble(self, sources: dict[str, Source]) -> Rollout:
         raise NotImplementedError
+
+    def list_sources(self) -> dict[str, Source]:
+        """The lists every rollout in scope is built from: one list per kind, not per rollout."""
+        raise NotImplementedError
+
+    def summaries(self, sources: dict[str, Source]) -> list[RolloutSummary]:
+        raise NotImplementedError
+
+    async def list_rollouts(self) -> list[RolloutSummary]:
+        sources = self.list_sources()
+        for source in sources.values():
+            items, _ = await self._api.list(source.path, source.params)
+            source.apply(WatchEvent("SYNC", items))
+        return self.summaries(sources)
+
+    async def watch_rollouts(self) -> AsyncIterator[RolloutsChange]:
+        """The list from the same lists, watched: a tick costs a join, never a relist.
+
+        A tick that changed nothing another list shows (a bookmark, a ReplicaSet's status) yields
+        nothing; otherwise the rollouts that changed, one by one, or the whole list when one
+        appeared or went.
+        """
+        sources = self.list_sources()
+        known: dict[str, RolloutSummary] | None = None
+        async for _ in watch_sources(
+            self._api, sources.values(), clock=self._clock, options=self._options
+        ):
+            now = {summary.id: summary for summary in self.summaries(sources)}
+            if known is None or now.keys() != known.keys():
+                yield list(now.values())
+            else:
+                for key, summary in now.items():
+                    if known[key] != summary:
+                        yield summary
+            known = now
 
     def _namespaces(self) -> str | None:
         return None if self._options.all_namespaces else self._api.namespace

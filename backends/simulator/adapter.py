@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from backends.base import Capability
+from backends.base import Capability, RolloutsChange
 from backends.clock import Clock, SystemClock
 from backends.errors import BadResponse, NotFound
 from backends.model import (
@@ -138,6 +138,24 @@ class Simulator:
             wait = WATCH_HEARTBEAT
             if due is not None:
                 wait = min(wait, max(0.0, (due - self.clock.now()).total_seconds()))
+            await self._wait(wait)
+
+    async def watch_rollouts(self) -> AsyncIterator[RolloutsChange]:
+        """The list, then each rollout when its state moves: on the clock, or on an action."""
+        versions: dict[str, int] = {}
+        while True:
+            rollouts = [self._rollout(rid) for rid in self._rollouts]
+            if not versions:
+                versions = {r.id: r.version for r in rollouts}
+                yield [r.snapshot().summary() for r in rollouts]
+            for rollout in rollouts:
+                if versions[rollout.id] != rollout.version:
+                    versions[rollout.id] = rollout.version
+                    yield rollout.snapshot().summary()
+            due = [t for r in rollouts if (t := r.next_transition()) is not None]
+            wait = WATCH_HEARTBEAT
+            if due:
+                wait = min(wait, max(0.0, (min(due) - self.clock.now()).total_seconds()))
             await self._wait(wait)
 
     async def _wait(self, seconds: float) -> None:

@@ -167,15 +167,21 @@ class ArgoRolloutsBackend(SnapshotBackend):
             events=self.events_of(sources),
         )
 
-    async def list_rollouts(self) -> list[RolloutSummary]:
+    def list_sources(self) -> dict[str, Source]:
         namespace = self._namespaces()
-        rollouts, _ = await self._api.list(self.primary_path(namespace), {})
-        replicasets, _ = await self._api.list(
-            resource_path("apps/v1", "replicasets", namespace), {"labelSelector": ap.HASH_LABEL}
-        )
-        now = self._clock.now()
+        return {
+            "rollouts": Source(self.primary_path(namespace)),
+            "replicasets": Source(
+                resource_path("apps/v1", "replicasets", namespace),
+                {"labelSelector": ap.HASH_LABEL},
+            ),
+        }
+
+    def summaries(self, sources: dict[str, Source]) -> list[RolloutSummary]:
+        replicasets, now = sources["replicasets"].items(), self._clock.now()
         return [
-            to_rollout(ro, replicasets, [], keys=self._keys, now=now).summary() for ro in rollouts
+            to_rollout(ro, replicasets, [], keys=self._keys, now=now).summary()
+            for ro in sources["rollouts"].items()
         ]
 
     async def _send(

@@ -77,19 +77,22 @@ class FlaggerBackend(SnapshotBackend):
         events = sorted(rollout.events + notes, key=lambda event: event.time)
         return rollout.model_copy(update={"events": events}) if notes else rollout
 
-    async def list_rollouts(self) -> list[RolloutSummary]:
+    def list_sources(self) -> dict[str, Source]:
         namespace = self._namespaces()
-        canaries, _ = await self._api.list(self.primary_path(namespace), {})
-        deployments, _ = await self._api.list(
-            resource_path("apps/v1", "deployments", namespace), {}
-        )
-        replicasets, _ = await self._api.list(
-            resource_path("apps/v1", "replicasets", namespace), {"labelSelector": HASH_LABEL}
-        )
-        now = self._clock.now()
+        return {
+            "canaries": Source(self.primary_path(namespace)),
+            "deployments": Source(resource_path("apps/v1", "deployments", namespace)),
+            "replicasets": Source(
+                resource_path("apps/v1", "replicasets", namespace), {"labelSelector": HASH_LABEL}
+            ),
+        }
+
+    def summaries(self, sources: dict[str, Source]) -> list[RolloutSummary]:
+        deployments, now = sources["deployments"].items(), self._clock.now()
+        replicasets = sources["replicasets"].items()
         return [
             to_rollout(c, deployments, replicasets, keys=self._keys, now=now).summary()
-            for c in canaries
+            for c in sources["canaries"].items()
         ]
 
     async def _gate(self, path: str, current: Rollout) -> None:
