@@ -19,6 +19,7 @@ from backends.errors import BackendError
 from backends.model import GateResult, GateStatus, Role, Rollout
 from tui import format
 from tui.messages import SessionUpdate
+from tui.render.scales import time_window
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.session.decisions import PROMOTING, Confirmation, Refused
@@ -68,6 +69,8 @@ class WatchScreen(Screen[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+        self._x_range: tuple[float, float] | None = None
+        self._clock_second: int | None = None
 
     def compose(self) -> ComposeResult:
         yield RolloutHeader(id="header")
@@ -86,7 +89,7 @@ class WatchScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#link").display = False
         self._apply_size()
-        self.set_interval(1.0, self._tick)
+        self._clock = self.set_interval(1.0, self._tick)
         if self.session.rollout is not None:
             self._show_rollout(self.session.rollout)
 
@@ -116,11 +119,17 @@ class WatchScreen(Screen[None]):
         self.query_one("#metrics").styles.height = max(0, min(per_row * len(rows), height - fixed))
 
     def _tick(self) -> None:
-        """Move the clocks on screen: elapsed time and time left in a pause."""
+        """Move the clocks on screen (elapsed time, time left in a pause) when they moved."""
         if self.session.rollout is not None:
             now = self.session.clock.now()
+            second = int(now.timestamp())
+            if second == self._clock_second:
+                return
+            self._clock_second = second
             self.query_one(RolloutHeader).show(self.session.rollout, now)
-            self.query_one(StepsBar).show(self.session.rollout, now)
+            pause = self.session.rollout.pause
+            if pause is not None and pause.until is not None:
+                self.query_one(StepsBar).show(self.session.rollout, now)
 
     # session updates
 
@@ -182,25 +191,32 @@ class WatchScreen(Screen[None]):
         self.query_one("#columns", Static).update(text)
 
     def _show_metrics(self, names: frozenset[str]) -> None:
+        """Redraw the rows whose data changed, or all of them when the time window moved.
+
+        The clocks move in the same frame, and their timer starts over: while data streams,
+        one frame a tick carries both.
+        """
         now = self.session.clock.now().timestamp()
-        x_range = (self._x_start(now), now)
+        span = max(w.span.total_seconds() for w in self.session.windows.values())
+        x_range = time_window(self._canary_start(), now, span)
+        moved = x_range != self._x_range
+        self._x_range = x_range
         markers = [t for t in self.session.step_changes if t >= x_range[0]]
         with self.app.batch_update():
             for row in self.query(MetricRow):
-                if row.window.spec.name in names:
+                if moved or row.window.spec.name in names:
                     row.update_window(x_range, markers)
             self._tick()
+        self._clock.reset()
 
-    def _x_start(self, now: float) -> float:
-        """Both graphs start where the canary's data starts, so the pair covers one period."""
-        span = max(w.span.total_seconds() for w in self.session.windows.values())
+    def _canary_start(self) -> float | None:
+        """Graphs start where the canary's data starts, so the pair covers one period."""
         starts = [
             points[0][0]
             for w in self.session.windows.values()
             if w.spec.split and (points := w.window(Role.CANARY).points)
         ]
-        start = min(starts, default=now - span)
-        return max(now - span, min(start, now - 60.0))
+        return min(starts, default=None)
 
     def _show_links(self) -> None:
         problems = [f"{source}: {error}" for source, error in self.session.links.items() if error]

@@ -1,24 +1,25 @@
 """One metric: its name, latest values, gate badge, and stable and canary side by side.
 
-Both graphs share one x-range (the session's window) and one y-range (the pair's extremes), so
-the eye compares them without reading ticks; a dependency metric gets one wide graph with the
-rollout's step changes marked.
+Both graphs share one x-range (the screen's time window) and one y-range (round numbers around
+the pair's extremes, kept while the data still fills them), so the eye compares them without
+reading ticks and a new sample redraws only the cells it touches; a dependency metric gets one
+wide graph with the rollout's step changes marked.
 """
 
 from __future__ import annotations
 
-import math
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.widgets import Static
 
 from backends.model import GateResult, GateStatus, Role
 from tui import format
+from tui.render.scales import value_range
 from tui.session.windows import MetricWindow
 from tui.theme import theme_color
-from tui.widgets.graph import GraphData, MetricGraph, finite
+from tui.widgets.graph import GraphData, MetricGraph
 
 BADGES = {
     GateStatus.PASS: ("✔ pass", "success"),
@@ -36,11 +37,32 @@ def badge(gate: GateResult | None) -> tuple[str, str]:
 
 
 class MetricLabel(Static):
+    """Name, latest values and badge; a new sample rewrites only the lines that changed."""
+
     DEFAULT_CSS = """
     MetricLabel {
         width: 20; height: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
     }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self._lines: list[Text] = []
+
+    def show(self, text: Text) -> None:
+        lines = list(text.split("\n", allow_blank=True))
+        if len(lines) != len(self._lines):
+            self.refresh()
+        else:
+            width = self.size.width
+            changed = [y for y, (a, b) in enumerate(zip(self._lines, lines, strict=True)) if a != b]
+            if changed:
+                self.refresh(*(Region(0, y, width, 1) for y in changed))
+        self._text, self._lines = text, lines
+
+    def render(self) -> Text:
+        return self._text
 
 
 class MetricRow(Horizontal):
@@ -59,6 +81,7 @@ class MetricRow(Horizontal):
         self.compact = False
         self._drawn: tuple[tuple[float, float], list[float]] | None = None
         """The x-range and markers of the last draw, to redraw when only the gate changed."""
+        self._y_range: tuple[float, float] | None = None
 
     def compose(self) -> ComposeResult:
         yield MetricLabel(id="label")
@@ -72,8 +95,11 @@ class MetricRow(Horizontal):
         self._drawn = (x_range, markers)
         roles = self.window.roles
         series = {role: self.window.window(role).points for role in roles}
-        y_range = _shared_range([p for points in series.values() for p in points], self.gate)
         threshold = self.gate.threshold if self.gate else None
+        values = [v for points in series.values() for _, v in points]
+        if threshold is not None:
+            values.append(threshold)
+        y_range = self._y_range = value_range(values, self._y_range)
         graphs = ("stable", "canary") if self.window.spec.split else ("stable",)
         for graph_id, role in zip(graphs, roles, strict=False):
             self.query_one(f"#{graph_id}", MetricGraph).show(
@@ -105,9 +131,10 @@ class MetricRow(Horizontal):
         self._label()
 
     def _label(self) -> None:
-        if self.compact:
-            self.query_one("#label", MetricLabel).update(self._compact_label())
-            return
+        text = self._compact_label() if self.compact else self._full_label()
+        self.query_one("#label", MetricLabel).show(text)
+
+    def _full_label(self) -> Text:
         spec = self.window.spec
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(spec.name, "bold")
@@ -128,7 +155,7 @@ class MetricRow(Horizontal):
         else:
             label, variable = badge(self.gate)
             text.append(label, theme_color(self.app, variable))
-        self.query_one("#label", MetricLabel).update(text)
+        return text
 
     def _compact_label(self) -> Text:
         """Two lines: name and gate mark; then the latest values, coloured by role."""
@@ -146,19 +173,3 @@ class MetricRow(Horizontal):
         for i, (value, color) in enumerate(values):
             text.append(("" if i == 0 else " │ ") + value, color)
         return text
-
-
-def _shared_range(
-    points: list[tuple[float, float]], gate: GateResult | None
-) -> tuple[float, float]:
-    values = [v for _, v in finite(points)]
-    if gate is not None and gate.threshold is not None:
-        values.append(gate.threshold)
-    if not values:
-        return 0.0, 1.0
-    low, high = min(values), max(values)
-    if math.isclose(low, high):
-        pad = max(abs(low) * 0.1, 1e-3)
-        return low - pad, high + pad
-    pad = (high - low) * 0.05
-    return (0.0 if low >= 0 and low - pad < 0 else low - pad), high + pad
