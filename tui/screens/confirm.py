@@ -2,7 +2,9 @@
 
 When the gates do not all pass (or the bake is not over), a yes is not enough: the user types
 the service's name, as GitHub asks before deleting a repository, so a tired thumb on Enter
-cannot promote a failing canary.
+cannot promote a failing canary. The prompt is live (`LivePrompt`): when what the yes depends
+on moves while it is open, it says what moved and asks again; Enter then lands on Cancel, so a
+yes meant for the old picture is never taken for the new one.
 """
 
 from __future__ import annotations
@@ -11,13 +13,19 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from tui.screens.live_prompt import LivePrompt, PromptView
+from tui.session.decisions import Confirmation
 
-class ConfirmScreen(ModalScreen[str | None]):
-    """Dismisses with what was typed ("" when nothing had to be) on confirm, None on cancel."""
+SMALL_HEIGHT = 24
+"""Below this many lines the input and buttons lose their borders, so all of them fit."""
+
+
+class ConfirmScreen(ModalScreen[Confirmation | None]):
+    """Dismisses with the confirmation to carry out (typed name included), None on cancel."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="cancel"),
@@ -26,71 +34,119 @@ class ConfirmScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical {
-        width: 76; max-width: 98%; height: auto; max-height: 98%; padding: 0 1;
+        width: 76; max-width: 100%; height: auto; max-height: 100%; padding: 0 1;
         border: thick $warning; background: $surface;
     }
     ConfirmScreen.danger > Vertical { border: thick $error; }
     ConfirmScreen #title { text-style: bold; }
+    ConfirmScreen #body { height: auto; }
     ConfirmScreen #what { margin: 1 0 0 0; text-style: bold; }
     ConfirmScreen #details { margin: 1 0 0 0; }
+    ConfirmScreen #notice { margin: 1 0 0 0; color: $text-warning; text-style: bold; }
+    ConfirmScreen #answer { dock: bottom; height: auto; }
     ConfirmScreen Input { margin: 1 0 0 0; }
     ConfirmScreen Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     ConfirmScreen Button { margin-left: 2; min-width: 12; }
+    ConfirmScreen.-small #body > * { margin: 0; }
+    ConfirmScreen.-small Input, ConfirmScreen.-small Horizontal { margin: 0; }
     """
 
-    def __init__(
-        self,
-        title: str,
-        what: str,
-        confirm_label: str,
-        *,
-        details: Text | None = None,
-        require_typed: str | None = None,
-        danger: bool = False,
-    ) -> None:
-        super().__init__(classes="danger" if danger else "")
-        self._title = title
-        self._what = what
-        self._confirm_label = confirm_label
-        self._details = details
-        self._require = require_typed
-        self._danger = danger
-        self.AUTO_FOCUS = "#typed" if require_typed else "#confirm"  # type: ignore[misc]
+    def __init__(self, prompt: LivePrompt) -> None:
+        self.prompt = prompt
+        view = prompt.view()
+        super().__init__(classes="danger" if view.danger else "")
+        self.AUTO_FOCUS = "#typed" if view.require_typed else "#confirm"  # type: ignore[misc]
 
     def compose(self) -> ComposeResult:
+        view = self.prompt.view()
         with Vertical():
-            yield Static(self._title, id="title")
-            yield Static(self._what, id="what")
-            if self._details is not None:
-                yield Static(self._details, id="details")
-            if self._require:
-                yield Input(placeholder=f"type {self._require} to promote anyway", id="typed")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button(
-                    self._confirm_label,
-                    id="confirm",
-                    variant="error" if self._danger or self._require else "warning",
-                    disabled=bool(self._require),
-                )
+            yield Static(view.title, id="title", markup=False)
+            with VerticalScroll(id="body"):
+                yield Static(id="what")
+                yield Static(id="details")
+                yield Static(id="notice")
+            with Vertical(id="answer"):
+                yield Input(id="typed")
+                with Horizontal():
+                    yield Button("Cancel", id="cancel")
+                    yield Button(view.button, id="confirm")
+
+    def on_mount(self) -> None:
+        self._show(self.prompt.view(), fresh=False)
+        self.on_resize()
+
+    def on_resize(self) -> None:
+        small = self.app.size.height < SMALL_HEIGHT
+        self.set_class(small, "-small")
+        for widget in (*self.query(Button), self.query_one(Input)):
+            widget.compact = small
+
+    def follow(self) -> None:
+        """The session moved on: show the prompt as it reads now, asking afresh if needed."""
+        fresh = self.prompt.follow()
+        self._show(self.prompt.view(), fresh=fresh)
+
+    def _show(self, view: PromptView, *, fresh: bool) -> None:
+        self.query_one("#what", Static).update(view.what)
+        details = self.query_one("#details", Static)
+        details.display = view.details is not None
+        details.update(view.details or "")
+        notice = Text()
+        if view.moved:
+            notice.append(f"Changed while open: {'; '.join(view.moved)}. Look again.")
+        if view.blocked:
+            notice.append(("\n" if view.moved else "") + view.blocked)
+        self.query_one("#notice", Static).update(notice)
+        self.query_one("#notice").display = bool(notice)
+        typed = self.query_one("#typed", Input)
+        typed.display = view.require_typed is not None
+        if view.require_typed:
+            typed.placeholder = f"type {view.require_typed} to promote anyway"
+        confirm = self.query_one("#confirm", Button)
+        confirm.variant = "error" if view.danger or view.require_typed else "warning"
+        if fresh:
+            typed.value = ""
+        confirm.disabled = bool(view.blocked) or (
+            view.require_typed is not None and typed.value != view.require_typed
+        )
+        if fresh:
+            ask_typed = view.require_typed is not None and not view.blocked
+            (typed if ask_typed else self.query_one("#cancel")).focus()
 
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:
-        self.query_one("#confirm", Button).disabled = event.value != self._require
+        view = self.prompt.view()
+        confirm = self.query_one("#confirm", Button)
+        confirm.disabled = bool(view.blocked) or event.value != view.require_typed
 
     @on(Input.Submitted, "#typed")
     def _submitted(self, event: Input.Submitted) -> None:
-        if event.value == self._require:
-            self.dismiss(event.value)
+        event.stop()
+        if not self.query_one("#confirm", Button).disabled:
+            self._confirm()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id != "confirm":
-            self.dismiss(None)
-        elif self._require:
-            self.dismiss(self.query_one("#typed", Input).value)
+        if event.button.id == "confirm":
+            self._confirm()
         else:
-            self.dismiss("")
+            self.dismiss(None)
+
+    def _confirm(self) -> None:
+        """The yes, checked against the clock at this instant: a change asks again instead."""
+        if self.prompt.recheck():
+            self._show(self.prompt.view(), fresh=True)
+            return
+        view = self.prompt.view()
+        if view.blocked:
+            return
+        confirmation = self.prompt.confirmation
+        if view.require_typed is not None:
+            typed = self.query_one("#typed", Input).value
+            if typed != view.require_typed:
+                return
+            confirmation = confirmation.with_typed(typed)
+        self.dismiss(confirmation)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

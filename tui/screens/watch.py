@@ -22,9 +22,11 @@ from tui.messages import SessionUpdate
 from tui.render.scales import time_window
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
-from tui.session.decisions import PROMOTING, Confirmation, Refused
+from tui.screens.live_prompt import LivePrompt
+from tui.screens.offers import why_not
+from tui.session.decisions import Confirmation, Refused
 from tui.session.live import Session
-from tui.session.prompts import WORDING, describe
+from tui.session.prompts import describe
 from tui.session.updates import (
     EventsAdded,
     GatesChanged,
@@ -146,6 +148,10 @@ class WatchScreen(Screen[None]):
             self.query_one(EventLog).add(update.events)
         elif isinstance(update, LinkChanged):
             self._show_links()
+        if not isinstance(update, MetricsChanged | EventsAdded):
+            for screen in self.app.screen_stack:
+                if isinstance(screen, ConfirmScreen) and screen.prompt.session is self.session:
+                    screen.follow()
 
     def _show_gates(self) -> None:
         judgement = self.session.judgement
@@ -265,54 +271,24 @@ class WatchScreen(Screen[None]):
         self.app.exit()
 
     def _ask(self, action: Capability) -> None:
-        rollout = self.session.rollout
-        try:
-            confirmation = self.session.confirmation(action)
-        except Refused as refusal:
-            self.notify(str(refusal), severity="warning")
+        """Open the live prompt for `action`, or say at once why it cannot be done now."""
+        reason = why_not(self.session, action)
+        if reason is not None:
+            self.notify(reason, severity="warning", markup=False)
             return
-        assert rollout is not None
-        what = describe(action, rollout)
-        wording = WORDING[action]
+        prompt = LivePrompt(self.session, action)
 
-        def answered(typed: str | None) -> None:
-            if typed is not None:
-                chosen = confirmation.with_typed(typed) if typed else confirmation
-                self.run_worker(self._execute(chosen, what), group="actions")
+        def answered(confirmation: Confirmation | None) -> None:
+            if confirmation is not None:
+                what = describe(action, self.session.rollout) if self.session.rollout else ""
+                self.run_worker(self._execute(confirmation, what), group="actions")
 
-        self.app.push_screen(
-            ConfirmScreen(
-                wording.title,
-                what,
-                wording.button,
-                details=self._verdict_details(action),
-                require_typed=rollout.service if confirmation.overrides else None,
-                danger=wording.danger,
-            ),
-            answered,
-        )
-
-    def _verdict_details(self, action: Capability) -> Text | None:
-        """The verdict and every gate that does not pass, as the prompt shows them."""
-        judgement = self.session.judgement
-        if judgement is None:
-            return None
-        text = Text()
-        text.append(f"verdict {judgement.status.value.upper()}: ", "bold")
-        text.append(judgement.explanation.rsplit(" — ", 1)[0])
-        for gate in judgement.gates:
-            if gate.status != GateStatus.PASS:
-                text.append(f"\n• {gate.explanation}")
-        if judgement.bake_remaining:
-            text.append(f"\n• bake: {format.duration(judgement.bake_remaining)} left")
-        if action in PROMOTING and self.session.unhealthy():
-            text.append("\nPromoting now overrides this, and the override is recorded.", "italic")
-        return text
+        self.app.push_screen(ConfirmScreen(prompt), answered)
 
     async def _execute(self, confirmation: Confirmation, what: str) -> None:
         try:
             await self.session.execute(confirmation)
         except (Refused, BackendError) as error:
-            self.notify(f"{error}", title="Not done", severity="error", timeout=10)
+            self.notify(f"{error}", title="Not done", severity="error", timeout=10, markup=False)
             return
-        self.notify(what, title="Done")
+        self.notify(what, title="Done", markup=False)

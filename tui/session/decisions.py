@@ -13,7 +13,7 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from backends.base import Capability, DeployBackend
@@ -56,11 +56,63 @@ _tokens = itertools.count(1)
 
 
 @dataclass(frozen=True)
+class Seen:
+    """What a prompt showed that a yes depends on: a change in any of it needs a fresh yes.
+
+    The numbers move with every sample and a prompt follows them; the rollout's phase, step and
+    revisions, the verdict, each gate's status and whether the judge's bake is over do not move
+    under a confirmation: a person who said yes to passing gates did not say yes to a failing
+    one.
+    """
+
+    phase: str
+    step: str
+    stable: str
+    canary: str | None
+    verdict: str | None = None
+    gates: tuple[tuple[str, str], ...] = ()
+    baking: bool = False
+
+
+def changes(before: Seen, after: Seen) -> list[str]:
+    """What moved between two looks, one short phrase each: `error rate pass → fail`."""
+    moved = [
+        f"{what} {old} → {new}"
+        for what, old, new in (
+            ("rollout", before.phase, after.phase),
+            ("step", before.step, after.step),
+            ("stable", before.stable, after.stable),
+            ("canary", before.canary or "none", after.canary or "none"),
+            ("verdict", (before.verdict or "none").upper(), (after.verdict or "none").upper()),
+        )
+        if old != new
+    ]
+    old_gates, new_gates = dict(before.gates), dict(after.gates)
+    for name in dict.fromkeys([*old_gates, *new_gates]):
+        old, new = old_gates.get(name, "absent"), new_gates.get(name, "absent")
+        if old != new:
+            moved.append(f"{name} {old} → {new}")
+    if before.baking != after.baking:
+        moved.append("judge's bake over" if before.baking else "judge's bake started")
+    return moved
+
+
+class Changed(Refused):
+    """The rollout or its gates moved after the prompt was confirmed; nothing was done."""
+
+    def __init__(self, moved: list[str]) -> None:
+        super().__init__(f"changed since you confirmed ({'; '.join(moved)}): nothing was done")
+        self.moved = moved
+
+
+@dataclass(frozen=True)
 class Confirmation:
     """One explicit yes from the user: what they saw, what they agreed to, once.
 
-    `overrides` names what was not healthy when the prompt opened (failing or pending gates,
-    bake time left); promoting over them needs the service's name typed as `typed`.
+    `overrides` names what was not healthy when the prompt was issued (failing or pending
+    gates, bake time left); promoting over them needs the service's name typed as `typed`.
+    `seen` is what the prompt showed; the session refuses the yes if that moved since (a
+    command that acts without a prompt has none).
     """
 
     action: Capability
@@ -68,9 +120,10 @@ class Confirmation:
     token: int
     overrides: tuple[str, ...] = ()
     typed: str | None = None
+    seen: Seen | None = None
 
     def with_typed(self, typed: str) -> Confirmation:
-        return Confirmation(self.action, self.expect, self.token, self.overrides, typed)
+        return replace(self, typed=typed)
 
     @property
     def overriding(self) -> bool:
@@ -78,9 +131,11 @@ class Confirmation:
         return self.action in PROMOTING and bool(self.overrides)
 
 
-def issue(action: Capability, rollout: Rollout, overrides: tuple[str, ...]) -> Confirmation:
+def issue(
+    action: Capability, rollout: Rollout, overrides: tuple[str, ...], seen: Seen | None = None
+) -> Confirmation:
     """A confirmation with a fresh token, fixed to the rollout as the user sees it now."""
-    return Confirmation(action, Expectation.of(rollout), next(_tokens), overrides)
+    return Confirmation(action, Expectation.of(rollout), next(_tokens), overrides, seen=seen)
 
 
 class Decisions:

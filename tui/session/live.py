@@ -21,18 +21,23 @@ from backends.clock import Clock
 from backends.errors import BackendError, Unauthorized
 from backends.model import (
     EventLevel,
+    Expectation,
     GateStatus,
     Role,
     Rollout,
     RolloutEvent,
 )
+from tui import format
 from tui.judge.specs import GateSpec, JudgeSpec, MetricSpec
 from tui.judge.verdict import Judgement, MetricData, judge
 from tui.session.decisions import (
     PROMOTING,
+    Changed,
     Confirmation,
     Decisions,
     Refused,
+    Seen,
+    changes,
     issue,
     override_event,
     perform,
@@ -281,15 +286,41 @@ class Session:
     # actions
 
     def confirmation(self, action: Capability) -> Confirmation:
-        """What the user is about to confirm, fixed at the moment the prompt opens."""
+        """What the user is about to confirm, fixed to the rollout and gates as they are now."""
         if self.rollout is None:
             raise Refused("the rollout has not been read yet")
         overrides = self.unhealthy() if action in PROMOTING else ()
-        return issue(action, self.rollout, overrides)
+        return issue(action, self.rollout, overrides, self.seen())
+
+    def seen(self) -> Seen | None:
+        """The rollout and gates as a prompt shows them now; a yes holds only while they do."""
+        rollout = self.rollout
+        if rollout is None:
+            return None
+        judgement = self.judgement
+        gates = [*(judgement.gates if judgement else []), *rollout.controller_gates]
+        return Seen(
+            phase=rollout.phase.value,
+            step=format.position(rollout.current_step, rollout.step_count),
+            stable=rollout.stable.id,
+            canary=rollout.canary.id if rollout.canary else None,
+            verdict=judgement.status.value if judgement else None,
+            gates=tuple((g.name, g.status.value) for g in gates),
+            baking=bool(judgement and judgement.bake_remaining),
+        )
+
+    def moved_since(self, confirmation: Confirmation) -> list[str]:
+        """What changed since `confirmation` was issued, judged by the clock now."""
+        self._look(self.clock.now().timestamp())
+        after = self.seen()
+        if confirmation.seen is None or after is None:
+            return []
+        return changes(confirmation.seen, after)
 
     async def execute(self, confirmation: Confirmation) -> Rollout:
-        """Carry out one confirmation, at most once, and never on a stale picture."""
-        self._look(self.clock.now().timestamp())
+        """Carry out one confirmation, at most once, never on a stale picture, and never on
+        one that moved after the prompt showed it."""
+        moved = self.moved_since(confirmation)
         self._decisions.check(
             confirmation,
             read_only=self.read_only,
@@ -298,6 +329,11 @@ class Session:
             capabilities=self.deploy.capabilities,
             adapter=self.adapter,
         )
+        rollout_moved = self.rollout is None or Expectation.of(self.rollout) != confirmation.expect
+        if moved and not rollout_moved:
+            # A rollout that moved is the backend's to refuse, against `expect`; what only the
+            # session sees, a verdict or a gate that moved, is refused here.
+            raise Changed(moved)
         async with self._decisions.spending(confirmation):
             if confirmation.overriding:
                 self._add_events([override_event(confirmation, self.clock.now(), self.actor)])

@@ -22,6 +22,9 @@ WORDING = {
     Capability.PROMOTE: Wording("Promote?", "Promote"),
     Capability.PROMOTE_FULL: Wording("Promote fully?", "Promote"),
     Capability.ABORT: Wording("Abort?", "Abort", danger=True),
+    Capability.PAUSE: Wording("Pause?", "Pause"),
+    Capability.RESUME: Wording("Resume?", "Resume"),
+    Capability.RETRY: Wording("Retry?", "Retry"),
 }
 """The actions the watch screen offers; the command line's verbs are the same values."""
 
@@ -36,6 +39,19 @@ def describe(action: Capability, rollout: Rollout) -> str:
             f"abort {rollout.service}: send all traffic back to stable "
             f"{format.revision(rollout.stable.id)} (canary {canary} has "
             f"{format.weight(rollout.actual_weight)} now)"
+        )
+    if action == Capability.PAUSE:
+        return (
+            f"pause {rollout.service} at step {format.position(current, total)}: no step, "
+            f"timer or analysis moves it on until it is resumed (canary "
+            f"{format.weight(rollout.actual_weight)})"
+        )
+    if action == Capability.RESUME:
+        return f"resume {rollout.service}: let it go on from step {format.position(current, total)}"
+    if action == Capability.RETRY:
+        return (
+            f"retry {rollout.service}: start canary {canary} again from step "
+            f"{format.position(0, total)}"
         )
     if action == Capability.PROMOTE_FULL or current + 1 >= total:
         return (

@@ -1,0 +1,195 @@
+"""The confirm prompt is live: what a person confirms is what is true when they confirm.
+
+The race these tests pin: a prompt opened over passing gates is left open while a gate turns
+to fail, and Enter is pressed. The prompt must have become a fresh one over the failing gate,
+where Enter alone does nothing and the name must be typed, and the override record must name
+the gate that fails at that instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+from textual.widgets import Button, Input, Static
+
+from backends.base import Capability
+from backends.clock import VirtualClock
+from backends.model import Expectation, GateStatus, MetricQuery, Point, QueryResult, Role
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tests.helpers.tui_helpers import actions_done
+from tui.app import RollwatchApp
+from tui.screens.confirm import ConfirmScreen
+from tui.session.decisions import Changed
+from tui.session.demo import SEED, demo_wiring
+from tui.virtual_app import settle
+
+PRIMARY = "shop/checkout-api"
+
+
+class DegradingStore:
+    """The simulator's metrics, with the canary's error rate raised once `degrade` is set."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.degrade = False
+
+    async def query_range(
+        self, query: MetricQuery, start: datetime, end: datetime, step: timedelta
+    ) -> QueryResult:
+        result = await self.sim.query_range(query, start, end, step)
+        canary = result.series.get(Role.CANARY)
+        if not self.degrade or query.name != "error rate" or canary is None:
+            return result
+        worse = [Point(t=p.t, v=p.v + 20.0) for p in canary.points]
+        series = dict(result.series) | {Role.CANARY: canary.model_copy(update={"points": worse})}
+        return result.model_copy(update={"series": series})
+
+    async def aclose(self) -> None:
+        pass
+
+
+def degrading_app(clock: VirtualClock) -> tuple[RollwatchApp, Simulator, DegradingStore]:
+    sim = Simulator(clock, SimulatorOptions(scenario="healthy", seed=SEED, actor="tester"))
+    store = DegradingStore(sim)
+    wired = demo_wiring(sim)
+    wired.metrics = store
+    return RollwatchApp(wired.session(PRIMARY)), sim, store
+
+
+def gate_status(app: RollwatchApp, name: str) -> GateStatus | None:
+    judgement = app.session.judgement
+    gates = {g.name: g.status for g in judgement.gates} if judgement else {}
+    return gates.get(name)
+
+
+async def test_a_gate_failing_while_the_prompt_is_open_needs_a_fresh_typed_confirmation(
+    clock: VirtualClock,
+) -> None:
+    app, sim, store = degrading_app(clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        assert gate_status(app, "error rate") == GateStatus.PASS
+        await pilot.press("p")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ConfirmScreen)
+        assert not prompt.query_one("#confirm", Button).disabled, "all gates pass: Enter is yes"
+
+        store.degrade = True
+        for _ in range(60):
+            await settle(pilot, clock, 10)
+            if gate_status(app, "error rate") == GateStatus.FAIL:
+                break
+        assert gate_status(app, "error rate") == GateStatus.FAIL
+        await pilot.press("enter")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert (await sim.get_rollout(PRIMARY)).current_step == 1, "Enter alone never promotes"
+
+        assert app.screen is prompt, "the prompt stays open, and tells what changed"
+        assert prompt.query_one("#confirm", Button).disabled
+        details = str(prompt.query_one("#details", Static).render())
+        assert "error rate" in details and "verdict PASS" not in details
+        changed = str(prompt.query_one("#notice", Static).render())
+        assert "error rate pass → fail" in changed
+        assert not any(e.message.startswith("override") for e in app.session.events)
+
+        await pilot.click("#typed")
+        await pilot.press(*"checkout-api", "enter")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert (await sim.get_rollout(PRIMARY)).current_step == 2
+        overrides = [e for e in app.session.events if e.message.startswith("override:")]
+        assert len(overrides) == 1 and overrides[0].actor == "tester"
+        assert "error rate" in overrides[0].message
+
+
+async def test_the_prompt_follows_the_numbers_while_open(clock: VirtualClock) -> None:
+    app, _, store = degrading_app(clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("p")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ConfirmScreen)
+        store.degrade = True
+        await settle(pilot, clock, 30)
+        judgement = app.session.judgement
+        assert judgement is not None
+        gate = next(g for g in judgement.gates if g.name == "error rate")
+        details = str(prompt.query_one("#details", Static).render())
+        assert gate.explanation in details, "the prompt shows the gate as it reads now"
+
+
+async def test_a_step_moved_by_someone_else_while_open_needs_a_fresh_confirmation(
+    clock: VirtualClock,
+) -> None:
+    app, sim, _ = degrading_app(clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("p")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ConfirmScreen)
+        before = await sim.get_rollout(PRIMARY)
+        await sim.promote(PRIMARY, expect=Expectation.of(before))
+        await settle(pilot, clock, 1)
+        assert app.screen is prompt
+        changed = str(prompt.query_one("#notice", Static).render())
+        assert "step 2/7 → 3/7" in changed
+        what = str(prompt.query_one("#what", Static).render())
+        assert "step 4 of 7" in what, "the prompt now says what promoting would do from here"
+        await pilot.press("enter")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert (await sim.get_rollout(PRIMARY)).current_step == 2, "Enter after a change is no"
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_typed_name_is_cleared_when_the_failing_gates_change(clock: VirtualClock) -> None:
+    app, sim, store = degrading_app(clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        store.degrade = True
+        for _ in range(60):
+            await settle(pilot, clock, 10)
+            if gate_status(app, "error rate") == GateStatus.FAIL:
+                break
+        await pilot.press("p")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ConfirmScreen)
+        await pilot.press(*"checkout-api")
+        assert prompt.query_one("#typed", Input).value == "checkout-api"
+        await sim.abort(PRIMARY, expect=Expectation.of(await sim.get_rollout(PRIMARY)))
+        await settle(pilot, clock, 1)
+        assert prompt.query_one("#typed", Input).value == ""
+        assert prompt.query_one("#confirm", Button).disabled
+        blocked = str(prompt.query_one("#notice", Static).render())
+        assert "nothing to promote: the rollout was aborted" in blocked
+
+
+async def test_the_session_refuses_a_yes_given_before_a_gate_moved(clock: VirtualClock) -> None:
+    """However the yes reached it, the session compares it with the gates at that instant."""
+    sim = Simulator(clock, SimulatorOptions(scenario="healthy", seed=SEED, actor="tester"))
+    store = DegradingStore(sim)
+    wired = demo_wiring(sim)
+    wired.metrics = store
+    session = wired.session(PRIMARY)
+    running = asyncio.create_task(session.run())
+    try:
+        await clock.advance(1)
+        confirmation = session.confirmation(Capability.PROMOTE)
+        assert confirmation.overrides == ()
+        store.degrade = True
+        for _ in range(60):
+            await clock.advance(10)
+            if session.judgement and session.judgement.status != GateStatus.PASS:
+                break
+        with pytest.raises(Changed, match="error rate pass → fail"):
+            await session.execute(confirmation)
+        assert (await sim.get_rollout(PRIMARY)).current_step == 1
+    finally:
+        running.cancel()
