@@ -1,4 +1,5 @@
-"""The data a gate judges: what the session holds for a metric, and the samples in a gate's window.
+"""The data a gate judges: what the session holds for a metric, the samples in a gate's window,
+and what an anytime-valid gate carries from one look to the next.
 
 A gate that cannot be judged on that data is held by raising `Held` with its result: missing or
 stale data, a metric not split by revision, or too few samples. Missing data never passes.
@@ -7,12 +8,21 @@ stale data, a metric not split by revision, or too few samples. Missing data nev
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar, cast
 
 from backends.model import GateResult, GateStatus, Role
 from tui.format import duration
-from tui.judge.specs import CompareGate, GateSpec, MetricSpec, RateGate, subject
+from tui.judge.specs import (
+    CompareGate,
+    GateSpec,
+    MetricSpec,
+    RateGate,
+    RollingGate,
+    references,
+    subject,
+)
 
 Window = Sequence[tuple[float, float]]
 
@@ -36,12 +46,49 @@ class MetricData:
     last_update: float | None = None
 
 
+E = TypeVar("E")
+
+
+@dataclass
+class Track(Generic[E]):
+    """An anytime-valid gate's evidence for one canary revision: one per direction tested.
+
+    `seen_until` is the newest interval taken in, so a look with no new data changes nothing;
+    `failed` is the result of the interval where the evidence first reached the gate's bar,
+    which stands for the rest of the revision.
+    """
+
+    sides: list[E]
+    seen_until: float = -math.inf
+    last_taken: float = -math.inf
+    failed: GateResult | None = None
+
+
+class Memory:
+    """What anytime-valid gates carry from look to look: a track per gate, for one revision.
+
+    The session keeps one per canary revision and starts a new one when the revision changes;
+    a gate whose settings changed starts a new track.
+    """
+
+    def __init__(self) -> None:
+        self._tracks: dict[str, tuple[GateSpec, object]] = {}
+
+    def track(self, gate: GateSpec, start: Callable[[], Track[E]]) -> Track[E]:
+        kept = self._tracks.get(gate.name)
+        if kept is None or kept[0] != gate:
+            kept = (gate, start())
+            self._tracks[gate.name] = kept
+        return cast(Track[E], kept[1])
+
+
 @dataclass(frozen=True)
 class Look:
-    """What the judge sees when it looks: the session's data, and the time it looks at."""
+    """What the judge sees when it looks: the session's data, the time, and its memory."""
 
     metrics: Mapping[str, MetricData]
     now: float
+    memory: Memory = field(default_factory=Memory)
 
 
 class Held(Exception):
@@ -95,15 +142,15 @@ def role_of(look: Look, name: str) -> Role:
     return Role.ALL if known is not None and not known.spec.split else Role.CANARY
 
 
-def fetch(gate: GateSpec, look: Look, name: str, role: Role) -> tuple[MetricData, list[float]]:
-    """The metric and its values in the gate's window, `now - window < t <= now`.
+def fresh(gate: GateSpec, look: Look, name: str, role: Role) -> tuple[MetricData, Window]:
+    """The metric and its whole series, holding the gate when the data cannot be judged.
 
-    Holds the gate when the metric is unknown, not split as needed, or stale: its newest sample
-    (or, for an empty series, the newest the session holds for the metric) is older than three
+    That is when the metric is unknown, not split as needed, or stale: its newest sample (or,
+    for an empty series, the newest the session holds for the metric) is older than three
     steps and at least a minute.
     """
     data = look.metrics.get(name)
-    what = f"{role.value} {name}" if isinstance(gate, RateGate) else role.value
+    what = f"{role.value} {name}" if len(references(gate)) > 1 else role.value
     if data is None:
         raise no_data(gate, f"no data for metric {name!r} yet")
     if role is not Role.ALL and not data.spec.split:
@@ -114,12 +161,18 @@ def fetch(gate: GateSpec, look: Look, name: str, role: Role) -> tuple[MetricData
         raise no_data(gate, f"no {what} data yet")
     if look.now - newest > max(3.0 * data.spec.resolution.total_seconds(), MIN_STALE):
         raise no_data(gate, f"stale: no {what} data for {duration(look.now - newest)}")
+    return data, series
+
+
+def fetch(gate: RollingGate, look: Look, name: str, role: Role) -> tuple[MetricData, list[float]]:
+    """The metric and its values in the gate's window, `now - window < t <= now`."""
+    data, series = fresh(gate, look, name, role)
     start = look.now - gate.window.total_seconds()
     return data, [v for t, v in series if start < t <= look.now]
 
 
 def fetch_both(
-    gate: GateSpec, look: Look, name: str
+    gate: RollingGate, look: Look, name: str
 ) -> tuple[MetricData, list[float], list[float]]:
     """The metric with its canary and stable values in the window."""
     data, canary = fetch(gate, look, name, Role.CANARY)
@@ -138,7 +191,7 @@ def without_nan(values: Sequence[float]) -> list[float]:
     return [v for v in values if not math.isnan(v)]
 
 
-def require(gate: GateSpec, *counts: int) -> int:
+def require(gate: RollingGate, *counts: int) -> int:
     """The smallest sample count, holding the gate below min_samples or with no samples."""
     have = min(counts)
     if have == 0:
@@ -146,3 +199,39 @@ def require(gate: GateSpec, *counts: int) -> int:
     if have < gate.min_samples:
         raise pending(gate, f"{have} of {gate.min_samples} samples so far", samples=have)
     return have
+
+
+def intervals(
+    look: Look, series: Sequence[tuple[str, Role]], after: float
+) -> tuple[list[tuple[float, list[float]]], float]:
+    """The intervals after `after` with a sample in every one of the series, oldest first.
+
+    Only intervals up to the newest one that every series has reached are final: a series
+    that lags has its sample for them still to come. Returns them with that horizon, from
+    which the next look goes on.
+    """
+    points: list[dict[float, float]] = []
+    horizon = look.now
+    for name, role in series:
+        data = look.metrics.get(name)
+        window = (
+            ()
+            if data is None
+            else {Role.CANARY: data.canary, Role.STABLE: data.stable, Role.ALL: data.all}[role]
+        )
+        if not window or window[-1][0] <= after:
+            return [], after
+        horizon = min(horizon, window[-1][0])
+        fresh_points: dict[float, float] = {}
+        for t, v in reversed(window):
+            if t <= after:
+                break
+            fresh_points[t] = v
+        points.append(fresh_points)
+    first, *rest = points
+    rows = [
+        (t, [first[t], *(other[t] for other in rest)])
+        for t in sorted(first)
+        if t <= horizon and all(t in other for other in rest)
+    ]
+    return rows, horizon

@@ -26,6 +26,12 @@ class MetricSpec(_Spec):
     better: Literal["lower", "higher"] = "lower"
     split: bool = Field(True, description="False for a dependency metric drawn as one series.")
     resolution: timedelta = Field(timedelta(seconds=10), description="Step between samples.")
+    sample_span: timedelta | None = Field(
+        None,
+        description="The stretch of traffic each sample sums up: the query's rate window, '1m' "
+        "for rate(...[1m]) (default: the resolution). Samples closer than this share requests, "
+        "so anytime-valid gates on the metric judge one per span.",
+    )
     scale: float = Field(1.0, description="Multiply values by this before showing (0.001->ms).")
     revision_label: str | None = Field(
         None, description="Label carrying the revision, so one query can fetch both revisions."
@@ -90,14 +96,77 @@ class RateGate(_Gate):
     min_samples: int = Field(6, ge=1)
 
 
+class _Sequential(_Spec):
+    """An anytime-valid gate: judges everything since the canary began, one sample at a time.
+
+    It has no window: evidence accumulates for as long as the canary revision runs, and a
+    failure stays a failure for that revision. `confidence` bounds the chance that a healthy
+    canary ever fails, however long and however often it is watched.
+    """
+
+    name: str
+    confidence: float = Field(
+        0.99,
+        gt=0,
+        lt=1,
+        description="0.99 fails on evidence of 100x; a healthy canary fails "
+        "with at most 1 % probability over the whole watch.",
+    )
+    min_samples: int = Field(
+        6, ge=1, description="Below this many intervals judged, the gate is pending."
+    )
+    weight: float = Field(1.0, ge=0)
+    critical: bool = Field(False, description="A failure sets the overall score to 0.")
+
+    @property
+    def threshold(self) -> float:
+        """The evidence at which the gate fails: 1 / (1 - confidence), 100 for 0.99."""
+        return 1.0 / (1.0 - self.confidence)
+
+
+class CountGate(_Sequential):
+    kind: Literal["count"] = "count"
+    numerator: str = Field(description="Metric name of the event count rate (errors/s).")
+    denominator: str = Field(description="Metric name of the exposure rate (requests/s).")
+    direction: Literal["increase", "decrease", "either"] = "increase"
+    allowed_increase: float = Field(
+        1.0, ge=1.0, description="Ratio of rates allowed up: 1.5 fails only beyond +50 %."
+    )
+    allowed_decrease: float = Field(1.0, gt=0, le=1.0, description="Ratio of rates allowed down.")
+
+
+class ContinuousGate(_Sequential):
+    kind: Literal["continuous"] = "continuous"
+    metric: str
+    direction: Literal["increase", "decrease", "either"] | None = Field(
+        None, description="Which change fails; default follows the metric's `better`."
+    )
+    allowed_increase: float = Field(
+        1.0, ge=1.0, description="Canary/stable ratio allowed up: 1.02 lets +2 % pass."
+    )
+    allowed_decrease: float = Field(1.0, gt=0, le=1.0, description="Ratio allowed down.")
+
+
 GateSpec = Annotated[
-    ThresholdGate | RelativeGate | CompareGate | RateGate, Field(discriminator="kind")
+    ThresholdGate | RelativeGate | CompareGate | RateGate | CountGate | ContinuousGate,
+    Field(discriminator="kind"),
 ]
+
+
+RollingGate = ThresholdGate | RelativeGate | CompareGate | RateGate
+"""The kinds that judge a sliding window afresh at every look, as Kayenta, Argo and Flagger do."""
 
 
 def subject(gate: GateSpec) -> str:
     """The metric a gate's result is reported against: errors, not requests, for a rate."""
-    return gate.numerator if isinstance(gate, RateGate) else gate.metric
+    return gate.numerator if isinstance(gate, RateGate | CountGate) else gate.metric
+
+
+def references(gate: GateSpec) -> dict[str, str]:
+    """The metrics a gate reads, by the field that names each."""
+    if isinstance(gate, RateGate | CountGate):
+        return {"numerator": gate.numerator, "denominator": gate.denominator}
+    return {"metric": gate.metric}
 
 
 class JudgeSpec(_Spec):

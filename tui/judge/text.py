@@ -9,10 +9,24 @@ from __future__ import annotations
 
 import math
 
-from tui.judge.specs import CompareGate, MetricSpec, RateGate, RelativeGate, ThresholdGate
+from tui.judge.specs import (
+    CompareGate,
+    ContinuousGate,
+    CountGate,
+    MetricSpec,
+    RateGate,
+    RelativeGate,
+    ThresholdGate,
+)
 from tui.judge.stats.classification import Change, Direction
+from tui.judge.stats.count_evidence import CountEvidence
+from tui.judge.stats.pair_evidence import PairEvidence
 from tui.judge.stats.rank import Comparison
 from tui.judge.stats.rate_test import RateComparison
+
+MILLION = 1e6
+TINY = 0.01
+"""Evidence below this reads as "under 0.01×": any smaller is no evidence at all."""
 
 
 def fmt_number(value: float) -> str:
@@ -40,6 +54,46 @@ def fmt_change(ratio: float) -> str:
     pct = (ratio - 1.0) * 100.0
     digits = f"{abs(pct):.0f}" if abs(pct) >= 10 else f"{abs(pct):.2g}"
     return f"{'-' if pct < 0 else '+'}{digits} %"
+
+
+def fmt_change_against(ratio: float, allowed: float) -> str:
+    """`fmt_change`, with digits added until it reads apart from the allowed change beside it.
+
+    '+10 %, allowed +10 % — High' hides why; '+10.04 %, allowed +10 %' shows it.
+    """
+    text = fmt_change(ratio)
+    if not math.isfinite(ratio) or ratio == allowed or text != fmt_change(allowed):
+        return text
+    for decimals in range(1, 10):
+        text = f"{(ratio - 1.0) * 100.0:+.{decimals}f} %"
+        if text != f"{(allowed - 1.0) * 100.0:+.{decimals}f} %":
+            break
+    return text
+
+
+def fmt_apart(first: float, second: float, unit: str = "") -> tuple[str, str]:
+    """Two values with digits enough that different values never read the same."""
+    texts = fmt_number(first), fmt_number(second)
+    digits = 3
+    while texts[0] == texts[1] and first != second and digits < 12 and math.isfinite(first):
+        digits += 1
+        texts = f"{first:.{digits}g}", f"{second:.{digits}g}"
+    return (f"{texts[0]} {unit}", f"{texts[1]} {unit}") if unit else texts
+
+
+def fmt_evidence(log_value: float, bar: float) -> str:
+    """Evidence as a multiple: '3.2×', '140×', '12,345×'; short of the bar, it never reads as it."""
+    value = math.exp(min(log_value, 700.0))
+    if value >= MILLION:
+        return "over 1,000,000×"
+    if value < TINY:
+        return "under 0.01×"
+    text = f"{value:.2g}" if value < 10 else f"{value:,.0f}"
+    digits = 2
+    while value < bar and text == f"{bar:,.0f}" and digits < 9:
+        digits += 1
+        text = f"{value:.{digits}g}"
+    return f"{text}×"
 
 
 def fmt_confidence(confidence: float) -> str:
@@ -101,9 +155,11 @@ def relative_line(
 ) -> str:
     """'p99: canary mean 412 ms vs stable 305 ms (+35 %, allowed +10 %) — High, n=30/30'."""
     allowed = f"allowed {'+' if lower_better else '-'}{fmt_number(gate.tolerance * 100)} %"
+    bound = 1.0 + gate.tolerance if lower_better else 1.0 - gate.tolerance
+    change = fmt_change_against(ratio, bound)
     return (
         f"{gate.name}: canary {gate.aggregate} {fmt_value(values[0], unit)}"
-        f" vs stable {fmt_value(values[1], unit)} ({fmt_change(ratio)}, {allowed})"
+        f" vs stable {fmt_value(values[1], unit)} ({change}, {allowed})"
         f" — {label}, n={sizes[0]}/{sizes[1]}"
     )
 
@@ -122,7 +178,7 @@ def compare_line(
     if cmp.basis == "identical":
         return f"{head} — Pass: identical samples, {counts}"
     allowed = {"High": gate.allowed_increase, "Low": gate.allowed_decrease}.get(cmp.label, 1.0)
-    effect = fmt_change(cmp.effect)
+    effect = fmt_change_against(cmp.effect, allowed)
     if allowed != 1.0:
         effect += f", allowed {fmt_change(allowed)}"
     text = f"{head} ({effect}) — {verdict_text(cmp.label, cmp.change, direction, cmp.effect, gate)}"
@@ -153,4 +209,61 @@ def rate_line(
         f" ({fmt_number(ce / cx * 100)} %) vs stable {round(se):,} in {round(sx):,}"
         f" ({fmt_number(se / sx * 100)} %)"
         f" — {verdict_text(cmp.label, cmp.change, gate.direction, cmp.effect, gate)}"
+    )
+
+
+def null_text(direction: Direction, allowed_increase: float, allowed_decrease: float) -> str:
+    """What the evidence is against, in words: 'no increase', 'at most +2 %'."""
+    up = "no increase" if allowed_increase == 1.0 else f"at most {fmt_change(allowed_increase)}"
+    down = "no decrease" if allowed_decrease == 1.0 else f"at least {fmt_change(allowed_decrease)}"
+    if direction == "increase":
+        return up
+    if direction == "decrease":
+        return down
+    both = allowed_increase == 1.0 and allowed_decrease == 1.0
+    return "no change" if both else f"{up} and {down}"
+
+
+def evidence_text(label: str, log_value: float, bar: float, against: str) -> str:
+    """'High: evidence 140× against no increase; fails at 100×'."""
+    return (
+        f"{label}: evidence {fmt_evidence(log_value, bar)} against {against}; fails at {bar:,.0f}×"
+    )
+
+
+def count_line(
+    gate: CountGate, evidence: CountEvidence, nouns: tuple[str, str], verdict: str
+) -> str:
+    """'errors: canary 1 % vs stable 0.231 % (+334 %) — High: evidence 129× against no
+    increase; fails at 100× (9 errors in 900 requests vs 83 in 36,000; 18 intervals)'.
+
+    The rates and the verdict come first, for a narrow screen; the counts they come from last.
+    """
+    e = evidence
+    rates = fmt_apart(
+        e.canary_events / e.canary_exposure * 100, e.stable_events / e.stable_exposure * 100
+    )
+    allowed = gate.allowed_increase if e.ratio >= 1 else gate.allowed_decrease
+    return (
+        f"{gate.name}: canary {rates[0]} % vs stable {rates[1]} %"
+        f" ({fmt_change_against(e.ratio, allowed)}) — {verdict}"
+        f" ({round(e.canary_events):,} {nouns[0]} in {round(e.canary_exposure):,} {nouns[1]}"
+        f" vs {round(e.stable_events):,} in {round(e.stable_exposure):,}; {e.intervals} intervals)"
+    )
+
+
+def continuous_line(gate: ContinuousGate, evidence: PairEvidence, unit: str, verdict: str) -> str:
+    """'p99: canary 244 ms vs stable 178 ms (+37 %) — High: evidence 189× against at most +2 %;
+    fails at 100× (8 pairs)'.
+
+    The values are geometric means over every pair judged: the typical value, which a spike
+    moves little.
+    """
+    canary, stable = evidence.means
+    shown = fmt_apart(canary, stable, unit)
+    ratio = canary / stable
+    allowed = gate.allowed_increase if ratio >= 1 else gate.allowed_decrease
+    return (
+        f"{gate.name}: canary {shown[0]} vs stable {shown[1]}"
+        f" ({fmt_change_against(ratio, allowed)}) — {verdict} ({evidence.pairs} pairs)"
     )

@@ -1,8 +1,9 @@
-"""Health gates: evaluate each gate over its sliding window and combine them into one verdict.
+"""Health gates: evaluate each gate by its kind and combine the results into one verdict.
 
-Pure functions: the session hands in what it holds and the time, the judge answers. Missing,
-stale or too little data never passes: such a gate is pending (or failed, for a compare gate
-that must have data), and a verdict with a pending gate is never a pass.
+The session hands in what it holds, the time, and the memory the anytime-valid gates keep for
+the canary revision; the judge answers. Missing, stale or too little data never passes: such a
+gate is pending (or failed, for a compare gate that must have data), and a verdict with a
+pending gate is never a pass.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import timedelta
 
 from backends.model import GateResult, GateStatus
 from tui.format import duration
-from tui.judge.data import Held, Look, MetricData
+from tui.judge.data import Held, Look, Memory, MetricData
 from tui.judge.kinds import KINDS
 from tui.judge.specs import GateSpec, JudgeSpec
 
@@ -30,10 +31,17 @@ class Judgement:
     bake_remaining: timedelta | None
 
 
-def evaluate_gate(gate: GateSpec, metrics: Mapping[str, MetricData], now: float) -> GateResult:
-    """One gate over the samples in `(now - gate.window, now]`, by its kind's evaluator."""
+def evaluate_gate(
+    gate: GateSpec,
+    metrics: Mapping[str, MetricData],
+    now: float,
+    memory: Memory | None = None,
+) -> GateResult:
+    """One gate by its kind's evaluator: a window gate over `(now - gate.window, now]`, an
+    anytime-valid one over every sample since its memory began (all of them without one)."""
+    look = Look(metrics, now, Memory() if memory is None else memory)
     try:
-        return KINDS[gate.kind].evaluate(gate, Look(metrics, now))
+        return KINDS[gate.kind].evaluate(gate, look)
     except Held as held:
         return held.result
 
@@ -83,9 +91,11 @@ def judge(
     now: float,
     judge_spec: JudgeSpec,
     bake_started: float | None = None,
+    memory: Memory | None = None,
 ) -> Judgement:
     """All gates and the overall verdict; a passing verdict holds until the bake is over."""
-    results = [evaluate_gate(gate, metrics, now) for gate in gates]
+    memory = Memory() if memory is None else memory
+    results = [evaluate_gate(gate, metrics, now, memory) for gate in gates]
     status, score, text = _verdict(gates, results, judge_spec)
     remaining = None
     if judge_spec.bake > timedelta(0) and bake_started is not None:

@@ -15,8 +15,15 @@ from pydantic import BaseModel
 
 from backends.model import GateResult
 from tui.judge.data import Look
-from tui.judge.kinds import compare, rate, relative, threshold
-from tui.judge.specs import CompareGate, RateGate, RelativeGate, ThresholdGate
+from tui.judge.kinds import compare, continuous, count, rate, relative, threshold
+from tui.judge.specs import (
+    CompareGate,
+    ContinuousGate,
+    CountGate,
+    RateGate,
+    RelativeGate,
+    ThresholdGate,
+)
 
 
 @dataclass(frozen=True)
@@ -32,4 +39,6 @@ KINDS: dict[str, Kind] = {
     "relative": Kind(RelativeGate, relative.evaluate),
     "compare": Kind(CompareGate, compare.evaluate),
     "rate": Kind(RateGate, rate.evaluate),
+    "count": Kind(CountGate, count.evaluate),
+    "continuous": Kind(ContinuousGate, continuous.evaluate),
 }

@@ -73,6 +73,14 @@ def prepare(
     return ready
 
 
+def log_mean_exp(values: Sequence[float]) -> float:
+    """log(mean(exp(v))) without overflow: the average of evidence kept as logs."""
+    top = max(values)
+    if top == -math.inf:
+        return -math.inf
+    return top + math.log(math.fsum(math.exp(v - top) for v in values) / len(values))
+
+
 def ratio(canary: float, stable: float) -> float:
     """Canary over stable as an effect size; NaN when stable is zero.
 
