@@ -1,0 +1,66 @@
+"""Watching a rollout chosen in the overview, and coming back to the list.
+
+Each rollout opened from the overview keeps its session (and its screen) until the app ends:
+its gates keep judging while the person looks at another one, its verdict ranks its row, and
+coming back finds the graphs, gates and events where they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.binding import Binding
+from textual.dom import DOMNode
+
+from tui.messages import SessionUpdate
+from tui.screens.watch import WatchScreen
+from tui.session.live import Session
+from tui.session.overview import Overview
+from tui.session.updates import GatesChanged, RolloutChanged, Update
+
+
+class AttachedWatch(WatchScreen):
+    """The watch screen, with Escape back to the overview it was opened from."""
+
+    BINDINGS = [
+        Binding(
+            "escape",
+            "back",
+            "Rollouts",
+            tooltip="Back to the list of every rollout; this one is still judged.",
+            id="back",
+        )
+    ]
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class Attachments:
+    """The sessions opened from the overview, by rollout id, each run as a worker of `owner`."""
+
+    def __init__(
+        self, owner: DOMNode, overview: Overview, open_session: Callable[[str], Session]
+    ) -> None:
+        self._owner = owner
+        self._overview = overview
+        self._open = open_session
+        self.screens: dict[str, AttachedWatch] = {}
+
+    def screen(self, rollout_id: str) -> AttachedWatch:
+        """The rollout's watch screen, its session started the first time it is asked for."""
+        if rollout_id not in self.screens:
+            session = self._open(rollout_id)
+            screen = AttachedWatch(session)
+            self.screens[rollout_id] = screen
+            self._owner.app.install_screen(screen, name=f"watch {rollout_id}")
+            session.subscribe(lambda update: self._forward(screen, update))
+            self._owner.run_worker(session.run(), name=f"session {rollout_id}", group="session")
+        return self.screens[rollout_id]
+
+    def _forward(self, screen: AttachedWatch, update: Update) -> None:
+        if isinstance(update, RolloutChanged):
+            self._overview.seen(update.rollout)
+        elif isinstance(update, GatesChanged):
+            self._overview.judged(screen.session.rollout_id, update.judgement.status)
+        screen.post_message(SessionUpdate(update))
