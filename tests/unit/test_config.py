@@ -138,8 +138,8 @@ def test_the_demo_config_is_the_simulator_starter():
     ]
     gates = {g.name: g for g in config.gate}
     assert set(gates) == {"p99 latency", "errors", "p50 latency", "error rate"}
-    assert gates["p99 latency"].kind == "compare" and gates["p99 latency"].critical
-    assert gates["errors"].kind == "rate"
+    assert gates["p99 latency"].kind == "continuous" and gates["p99 latency"].critical
+    assert gates["errors"].kind == "count"
     assert config.judge.bake == timedelta(minutes=2)
     assert {m.query for m in config.metric} <= set(METRIC_KEYS)
     assert config.source is None and not config.ui.read_only
@@ -192,12 +192,12 @@ def test_a_gate_on_a_missing_metric_names_the_close_one(tmp_path):
 
 
 def test_a_bad_confidence_says_the_range_and_an_example(tmp_path):
-    rate_gate = 'denominator = "requests"\nallowed_increase = 1.5\nconfidence = '
-    text = starter().replace(rate_gate + "0.98", rate_gate + "1.5")
+    count_gate = 'are no higher".\nconfidence = '
+    text = starter().replace(count_gate + "0.99", count_gate + "1.5")
     path = write(tmp_path, text)
     assert fails(path) == (
         f"{path}:{line_of(text, 'confidence = 1.5')}: gate[2].confidence: "
-        "must be between 0 and 1 (e.g. 0.98), not 1.5"
+        "must be between 0 and 1 (e.g. 0.99), not 1.5"
     )
 
 

@@ -279,7 +279,7 @@ async def test_the_judge_runs_on_every_poll(clock: VirtualClock):
     judgement = session.judgement
     assert judgement is not None and judgement.status == GateStatus.FAIL
     p99 = next(g for g in judgement.gates if g.name == "p99 latency")
-    assert p99.status == GateStatus.FAIL and "High at 98 % confidence" in p99.explanation
+    assert p99.status == GateStatus.FAIL and "— High: evidence " in p99.explanation
     assert any(isinstance(u, GatesChanged) for u in updates)
     await stop(task)
 
@@ -326,13 +326,47 @@ async def test_bake_time_must_pass_before_promotion_is_advised(sim: Simulator, c
 
 
 async def test_gate_changes_are_logged(clock: VirtualClock):
-    sim = Simulator(clock, SimulatorOptions(scenario="healthy"))
+    sim = Simulator(clock, SimulatorOptions(scenario="slow-burn"))
     session = demo_session(sim)
     task = await started(session, clock)
-    await session.execute(session.confirmation(Capability.PROMOTE_FULL))
-    await clock.advance(10)
+    await clock.advance(200)
     gate_events = [e for e in session.events if e.level == EventLevel.GATE]
-    assert gate_events and all(e.message.startswith("gate pass → ") for e in gate_events)
+    assert [e.message.split(":")[0] for e in gate_events] == ["gate pass → fail"]
+    assert "p50 latency" in gate_events[0].message
+    await stop(task)
+
+
+async def test_the_verdict_outlives_the_rollout(clock: VirtualClock):
+    """Completed or aborted, the canary's last judgement stays: never back to 'no samples'."""
+    for scenario, action in (("healthy", Capability.PROMOTE_FULL), ("error-spike", None)):
+        sim = Simulator(clock, SimulatorOptions(scenario=scenario))
+        session = demo_session(sim)
+        task = await started(session, clock)
+        before = session.judgement
+        assert before is not None
+        if action is None:
+            action = Capability.ABORT
+            assert next(g for g in before.gates if g.name == "errors").status == GateStatus.FAIL
+        rollout = await session.execute(session.confirmation(action))
+        assert rollout.phase.finished
+        await clock.advance(600)
+        assert session.judgement == before
+        assert not [e for e in session.events if e.message.startswith("gate ")]
+        await stop(task)
+
+
+async def test_a_new_canary_revision_is_judged_afresh(sim: Simulator, clock: VirtualClock):
+    session = demo_session(sim)
+    task = await started(session, clock)
+    rollout = session.rollout
+    assert rollout is not None and rollout.canary is not None
+    first = session.memory
+    assert session.memory_for == rollout.canary.id
+    session._accept(rollout.model_copy(update={"version": "again"}))
+    assert session.memory is first
+    retried = rollout.canary.model_copy(update={"id": "0123abcd"})
+    session._accept(rollout.model_copy(update={"canary": retried, "version": "new"}))
+    assert (session.memory is not first, session.memory_for) == (True, "0123abcd")
     await stop(task)
 
 

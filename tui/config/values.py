@@ -16,8 +16,8 @@ from tui.config.errors import MAX_DEPTH, Loc
 
 DURATIONS: dict[tuple[str, str], Bounds] = {
     ("metric", "resolution"): RESOLUTION,
+    ("metric", "sample_span"): WINDOW,
     ("gate", "window"): WINDOW,
-    ("gate", "spacing"): RESOLUTION,
     ("judge", "bake"): BAKE,
     ("ui", "window"): WINDOW,
 }

@@ -28,8 +28,9 @@ from backends.model import (
     RolloutEvent,
 )
 from tui import format
+from tui.judge.data import Memory, MetricData
 from tui.judge.specs import GateSpec, JudgeSpec, MetricSpec
-from tui.judge.verdict import Judgement, MetricData, judge
+from tui.judge.verdict import Judgement, judge
 from tui.session.decisions import (
     PROMOTING,
     Changed,
@@ -88,6 +89,9 @@ class Session:
         self.adapter = adapter
         """The deploy adapter's configured name, which refusals name."""
         self.judgement: Judgement | None = None
+        self.memory = Memory()
+        """What the anytime-valid gates gathered on the canary revision `memory_for`."""
+        self.memory_for: str | None = None
         self.bake_started: float | None = None
         self.step_changes: deque[float] = deque(maxlen=EVENTS_KEPT)
         """When the rollout moved to a new step: marked on dependency graphs."""
@@ -189,6 +193,9 @@ class Session:
         if previous is None or _revisions(previous) != _revisions(rollout):
             for window in self.windows.values():
                 window.reset()
+        canary = rollout.canary.id if rollout.canary else None
+        if canary is not None and canary != self.memory_for:
+            self.memory, self.memory_for = Memory(), canary
         if previous is None or previous.current_step != rollout.current_step:
             since = rollout.pause.since if rollout.pause else self.clock.now()
             self.bake_started = since.timestamp()
@@ -238,9 +245,15 @@ class Session:
         self.evaluate(now)
 
     def evaluate(self, now: float) -> Judgement | None:
-        """Judge the windows as they are; publish and log only what changed."""
+        """Judge the windows as they are; publish and log only what changed.
+
+        Once the rollout has finished, its last judgement stands: the verdict belongs to the
+        canary revision, and what follows (stable's new windows) no longer judges it.
+        """
         if not self.gates:
             return None
+        if self.judgement is not None and self.rollout is not None and self.rollout.phase.finished:
+            return self.judgement
         data = {
             name: MetricData(
                 spec=w.spec,
@@ -251,7 +264,7 @@ class Session:
             )
             for name, w in self.windows.items()
         }
-        judgement = judge(self.gates, data, now, self.judge_spec, self.bake_started)
+        judgement = judge(self.gates, data, now, self.judge_spec, self.bake_started, self.memory)
         previous = self.judgement
         self.judgement = judgement
         before = {g.name: g for g in previous.gates} if previous else {}
