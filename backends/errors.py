@@ -1,10 +1,13 @@
 """The errors every adapter raises, so the session and the commands handle outside failures one way.
 
 Each carries the outside system's own words in `detail`; `retryable` tells the session whether
-trying again may help.
+trying again may help. Those words come from outside, so an error keeps them printable from the
+start, and the adapter that raises it masks the credentials it sent (`hide`).
 """
 
 from __future__ import annotations
+
+from backends.text_safety import SecretMask, printable
 
 
 class BackendError(Exception):
@@ -17,12 +20,20 @@ class BackendError(Exception):
     retryable = False
 
     def __init__(self, message: str, *, detail: str | None = None) -> None:
+        message = printable(message)
         super().__init__(message)
         self.message = message
-        self.detail = detail
+        self.detail = printable(detail) if detail is not None else None
 
     def __str__(self) -> str:
         return f"{self.message}: {self.detail}" if self.detail else self.message
+
+    def hide(self, mask: SecretMask) -> None:
+        """Mask the credentials `mask` knows in the message and the detail, in place, so the
+        error can be re-raised as it is."""
+        self.message = mask(self.message)
+        self.detail = mask(self.detail) if self.detail is not None else None
+        self.args = (self.message,)
 
 
 class Unreachable(BackendError):
@@ -44,7 +55,13 @@ class Conflict(BackendError):
 
 
 class BadResponse(BackendError):
-    """The system answered with something that cannot be understood (garbage JSON, bad query)."""
+    """The system answered with something that cannot be understood (garbage JSON, bad query),
+    or more of it than rollwatch reads (a body, a line or an event over its limit)."""
+
+
+class InvalidId(BackendError, ValueError):
+    """A rollout id no backend may put in a URL: a `.` or `..` part, an empty part, a control
+    character, or one absurdly long. Nothing was sent."""
 
 
 class Unsupported(BackendError):

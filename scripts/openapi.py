@@ -24,11 +24,15 @@ from pydantic.json_schema import models_json_schema  # noqa: E402
 from backends.http.api import (  # noqa: E402
     EVENT_STREAM,
     KEEPALIVE,
+    MAX_ANSWER,
+    MAX_EVENT,
+    MAX_REQUEST_BODY,
     ROLLOUTS,
     AbortRequest,
     ApiError,
     PromoteRequest,
 )
+from backends.ids import MAX_ID, MAX_PART  # noqa: E402
 from backends.model import Rollout, RolloutSummary  # noqa: E402
 
 OUT = ROOT / "docs" / "http-api.openapi.json"
@@ -45,15 +49,23 @@ The contract an in-house deployer implements so that rollwatch can watch and mov
 (`adapter = "http"`). `rollwatch sim-serve` is the reference server; it also serves Prometheus
 metrics per revision at `/metrics`, which is not part of this contract.
 
-A rollout id may hold a slash (`shop/checkout-api`): it is sent as it is, slash included.
-Promote and abort carry what the user saw when they confirmed (`expect`); a server that finds
-the rollout elsewhere answers 409 and changes nothing. Errors carry an `ApiError` body whose
-`message` and `detail` are shown to the user word for word.
+A rollout id may hold a slash (`shop/checkout-api`): each part is sent as one path segment,
+percent-encoded, the slashes between them as they are. rollwatch never sends an id with a `.`
+or `..` part, an empty part, a control character, a part over {MAX_PART} characters or more than
+{MAX_ID:,} in all; a server answers such a path with 400. Promote and abort carry what the user
+saw when they confirmed (`expect`); a server that finds the rollout elsewhere answers 409 and
+changes nothing. Errors carry an `ApiError` body whose `message` and `detail` are shown to the
+user word for word (control characters made visible, rollwatch's own credentials masked).
 
 The watch is a `{EVENT_STREAM}` of `rollout` events, one per change, the current snapshot
 first: `event: rollout`, `id: <version>`, `data: <Rollout as JSON on one line>`. A server sends
 a `: keepalive` comment when nothing was sent for {KEEPALIVE:g} s; rollwatch treats a stream
-silent for four times as long as dead and reconnects."""
+silent for four times as long as dead and reconnects.
+
+Limits: rollwatch reads at most {MAX_ANSWER >> 20} MiB of a JSON answer and {MAX_EVENT >> 20} MiB
+of one event (or of one line of the stream); more is an error. A server reads at most
+{MAX_REQUEST_BODY >> 10} KiB of a request body and answers more with 413, before reading it
+when its length is declared."""
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -66,10 +78,12 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     meaning = {
-        400: "The body is not JSON or does not fit the request schema.",
+        400: "The id is not one (a `.` or `..` part, ...), or the body is not JSON or does not "
+        "fit the request schema.",
         401: "A bearer token is missing or not accepted (with WWW-Authenticate).",
         404: "No rollout has this id.",
         409: "The rollout moved on since the user looked; nothing was changed.",
+        413: "The request body is larger than the server reads; nothing was changed.",
     }
     return {str(code): _json(_ref("ApiError"), meaning[code]) for code in (401, *codes)}
 
@@ -79,7 +93,7 @@ def _action(summary: str, request: str | None) -> dict[str, Any]:
         "summary": summary,
         "responses": {
             "200": _json(_ref("Rollout"), "The rollout after the action was accepted."),
-            **_errors(*((400,) if request else ()), 404, 409),
+            **_errors(400, 404, 409, *((413,) if request else ())),
         },
     }
     if request:
@@ -94,7 +108,8 @@ _ID = {
     "name": "id",
     "in": "path",
     "required": True,
-    "description": "The rollout's id, e.g. namespace/name; a slash is sent as it is.",
+    "description": "The rollout's id, e.g. namespace/name; each part one percent-encoded "
+    "segment, a slash sent as it is.",
     "schema": {"type": "string"},
     "example": "shop/checkout-api",
 }
@@ -131,7 +146,7 @@ def document() -> dict[str, Any]:
                             }
                         },
                     },
-                    **_errors(404),
+                    **_errors(400, 404),
                 },
             },
         },
@@ -145,7 +160,7 @@ def document() -> dict[str, Any]:
                         "description": "An endless event stream (see the API's description).",
                         "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
                     },
-                    **_errors(404),
+                    **_errors(400, 404),
                 },
             },
         },

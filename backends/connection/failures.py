@@ -41,16 +41,24 @@ def tls_failure(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
-def unreachable(exc: httpx.TransportError, *, url: str, what: str, timeout: float) -> Unreachable:
+NO_ANSWER = (httpx.TransportError, ssl.SSLError)
+"""What a request that got no answer raises: httpx leaves a TLS alert that arrives while the
+answer is read (a server that wants a client certificate, under TLS 1.3) as a bare SSLError."""
+
+
+def unreachable(
+    exc: httpx.TransportError | ssl.SSLError, *, url: str, what: str, timeout: float
+) -> Unreachable:
     """A request that got no answer: a timeout, a TLS refusal or no connection at all."""
     if isinstance(exc, httpx.TimeoutException):
         return Unreachable(f"{url} did not answer {what} within {timeout:g}s")
     if tls := tls_failure(exc):
-        return Unreachable(
-            f"TLS to {url} failed; set ca_file to the server's CA (or verify = false for a test "
-            "setup)",
-            detail=str(tls),
+        fix = (
+            "set cert_file and key_file to a client certificate it accepts"
+            if "CERTIFICATE_REQUIRED" in str(tls) or "CERTIFICATE_UNKNOWN" in str(tls)
+            else "set ca_file to the server's CA (or verify = false for a test setup)"
         )
+        return Unreachable(f"TLS to {url} failed; {fix}", detail=str(tls))
     return Unreachable(f"cannot reach {url}", detail=str(exc) or type(exc).__name__)
 
 

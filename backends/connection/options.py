@@ -9,6 +9,7 @@ other and fails with the same words. An adapter's own options model extends this
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 
 import httpx
@@ -22,8 +23,34 @@ from pydantic import (
     model_validator,
 )
 
+from backends.text_safety import printable, without_password
+
 TOKEN_OPTIONS = ("token", "token_env", "token_file")
 PASSWORD_OPTIONS = ("password", "password_env", "password_file")
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def check_url(url: str) -> str:
+    """An http(s) URL with a host and a real port, or ValueError saying so.
+
+    The message shows the URL with its password masked: it is quoted exactly when it is wrong,
+    and a mistyped URL may still carry one.
+    """
+    shown = repr(printable(without_password(url)))
+    try:
+        parsed = httpx.URL(url)
+        port = parsed.port
+    except httpx.InvalidURL as exc:
+        # httpx's reason may quote the part it choked on, which may be the password.
+        reason = "" if "@" in url else f" ({printable(str(exc))})"
+        raise ValueError(f"must be an http:// or https:// URL, not {shown}{reason}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"must be an http:// or https:// URL with a host, not {shown}")
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"the port must be between 1 and 65535, not {port} (in {shown})")
+    return url
 
 
 class ConnectionOptions(BaseModel):
@@ -56,15 +83,27 @@ class ConnectionOptions(BaseModel):
     @classmethod
     def _check_url(cls, url: str) -> str:
         """An http(s) base URL without credentials in it: they would end up in logs and errors."""
-        parsed = httpx.URL(url)
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ValueError(f"must be an http:// or https:// URL with a host, not {url!r}")
+        parsed = httpx.URL(check_url(url))
         if parsed.userinfo:
             raise ValueError(
                 "must not carry credentials; use token_env or token_file, or username and "
                 "password_env, instead"
             )
         return url.rstrip("/")
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        """Names as HTTP allows them; values without line breaks, which would end the header
+        (and make httpx's error quote it). A value is never quoted back: it may be a key."""
+        for name, value in headers.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{printable(name)!r} is not an HTTP header name")
+            if _HEADER_VALUE_UNSAFE.search(value):
+                raise ValueError(
+                    f"the value of header {name} holds a line break or control character"
+                )
+        return headers
 
     @field_validator("token_env", "password_env")
     @classmethod

@@ -3,21 +3,26 @@
 An in-house deployer implements the endpoints of docs/http-api.openapi.json and rollwatch
 speaks to it through this adapter. Nothing here retries: a read is retried by the session with
 backoff, and an action must reach the deployer at most once per confirmation.
+
+The deployer is outside rollwatch's control, so its answers are read within limits (a JSON
+answer, an event-stream line, one event) and its words reach errors printable and with the
+credentials rollwatch sent masked.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from httpx_sse import EventSource
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from backends.base import Capability
-from backends.connection.client import open_client
-from backends.connection.failures import snippet, status_error, unreachable
+from backends.connection.client import open_client, secrets_hidden
+from backends.connection.failures import NO_ANSWER, snippet, status_error, unreachable
+from backends.connection.limits import read_response, send_limited
 from backends.connection.options import ConnectionOptions
 from backends.errors import (
     BackendError,
@@ -30,12 +35,15 @@ from backends.errors import (
 from backends.http.api import (
     EVENT_STREAM,
     KEEPALIVE,
+    MAX_ANSWER,
+    MAX_EVENT,
     ROLLOUTS,
     AbortRequest,
     ApiError,
     PromoteRequest,
     rollout_path,
 )
+from backends.http.events import read_events
 from backends.model import Expectation, Rollout, RolloutSummary
 from backends.registry import AdapterContext, DeployAdapter
 
@@ -45,6 +53,15 @@ WATCH_IDLE = 4 * KEEPALIVE
 SNAPSHOT_EVENTS = frozenset({"rollout", "message"})
 """Events that carry a snapshot: the API's `rollout`, or an unnamed one (which SSE calls
 `message`), as other deployers send; any other event is another server's business."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bytes read from the deployer before its answer counts as bad; tests lower them."""
+
+    answer: int = MAX_ANSWER
+    event: int = MAX_EVENT
+
 
 _SUMMARIES = TypeAdapter(list[RolloutSummary])
 _ROLLOUT = TypeAdapter(Rollout)
@@ -62,11 +79,15 @@ class HttpDeployBackend:
         {Capability.PROMOTE, Capability.PROMOTE_FULL, Capability.ABORT, Capability.RETRY}
     )
 
-    def __init__(self, options: HttpDeployOptions, *, idle: float = WATCH_IDLE) -> None:
-        """`idle` is injected so that tests see a silent watch die without waiting a minute."""
+    def __init__(
+        self, options: HttpDeployOptions, *, idle: float = WATCH_IDLE, limits: Limits = Limits()
+    ) -> None:
+        """`idle` and `limits` are injected so that tests see a silent watch die without
+        waiting a minute, and an endless answer cut without sending megabytes."""
         self.options = options
         self._idle = idle
-        self._client, self._auth_description = open_client(
+        self._limits = limits
+        self._client, self._auth_description, self._mask = open_client(
             options, headers={"Accept": "application/json"}, base_url=options.url
         )
 
@@ -106,27 +127,32 @@ class HttpDeployBackend:
         A stream the server ends properly just ends; either way the caller reconnects.
         """
         what = f"the watch of {rollout_id}"
+        path = rollout_path(rollout_id, "watch")
         timeout = httpx.Timeout(self.options.timeout, read=self._idle)
         headers = {"Accept": EVENT_STREAM}
-        path = rollout_path(rollout_id, "watch")
-        try:
-            async with self._client.stream("GET", path, headers=headers, timeout=timeout) as reply:
-                if reply.status_code != 200:
-                    await reply.aread()
-                    raise self._failure(reply, what, path)
-                kind = reply.headers.get("content-type", "").split(";")[0].strip()
-                if kind != EVENT_STREAM:
-                    raise BadResponse(
-                        f"{what} answered with {kind or 'no content type'}, not {EVENT_STREAM}"
-                    )
-                async with aclosing(EventSource(reply).aiter_sse()) as events:
-                    async for event in events:
-                        if event.data and event.event in SNAPSHOT_EVENTS:
-                            yield _validate(event.data, _ROLLOUT, what)
-        except httpx.ReadTimeout:
-            raise Unreachable(f"{what} went silent for {self._idle:g}s") from None
-        except httpx.TransportError as exc:
-            raise Unreachable(f"{what} dropped", detail=str(exc) or type(exc).__name__) from None
+        with secrets_hidden(self._mask):
+            try:
+                async with self._client.stream(
+                    "GET", path, headers=headers, timeout=timeout
+                ) as reply:
+                    if reply.status_code != 200:
+                        answer = await read_response(reply, self._limits.answer, what)
+                        raise self._failure(answer, what, path)
+                    kind = reply.headers.get("content-type", "").split(";")[0].strip()
+                    if kind != EVENT_STREAM:
+                        raise BadResponse(
+                            f"{what} answered with {kind or 'no content type'}, not {EVENT_STREAM}"
+                        )
+                    stream = read_events(reply.aiter_bytes(), limit=self._limits.event, what=what)
+                    async with aclosing(stream) as events:
+                        async for event in events:
+                            if event.data and event.event in SNAPSHOT_EVENTS:
+                                yield _validate(event.data, _ROLLOUT, what)
+            except httpx.ReadTimeout:
+                raise Unreachable(f"{what} went silent for {self._idle:g}s") from None
+            except NO_ANSWER as exc:
+                detail = str(exc) or type(exc).__name__
+                raise Unreachable(f"{what} dropped", detail=detail) from None
 
     async def _act(self, rollout_id: str, action: str, body: BaseModel | None) -> Rollout:
         what = f"{action} of {rollout_id}"
@@ -137,21 +163,25 @@ class HttpDeployBackend:
     async def _send(
         self, method: str, path: str, what: str, body: dict[str, Any] | None = None
     ) -> httpx.Response:
-        try:
-            response = await self._client.request(method, path, json=body)
-        except httpx.TransportError as exc:
-            raise unreachable(
-                exc, url=self.options.url, what=what, timeout=self.options.timeout
-            ) from None
-        if not response.is_success:
-            raise self._failure(response, what, path)
-        return response
+        """One request and its whole answer, read within `limits.answer`."""
+        with secrets_hidden(self._mask):
+            request = self._client.build_request(method, path, json=body)
+            try:
+                response = await send_limited(self._client, request, self._limits.answer, what)
+            except NO_ANSWER as exc:
+                raise unreachable(
+                    exc, url=self.options.url, what=what, timeout=self.options.timeout
+                ) from None
+            if not response.is_success:
+                raise self._failure(response, what, path)
+            return response
 
     def _failure(self, response: httpx.Response, what: str, path: str) -> BackendError:
         """The error for a refusal, in the server's own words when it sent the API's error body.
 
         A conflict is told as the server tells it ("checkout-api moved on: it is at step 3, you
-        confirmed step 2"): the user must learn what changed, not just that something did.
+        confirmed step 2"): the user must learn what changed, not just that something did. The
+        body is masked before it is cut, so a cut cannot leave half a secret showing.
         """
         code = response.status_code
         try:
@@ -162,7 +192,7 @@ class HttpDeployBackend:
             return Conflict(said.message, detail=said.detail)
         if said is not None and code == 404:
             return NotFound(said.message, detail=said.detail)
-        detail = snippet(response.text) or None
+        detail = snippet(self._mask(response.text)) or None
         if said is not None:
             detail = str(BackendError(said.message, detail=said.detail))
         return status_error(

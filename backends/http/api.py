@@ -8,10 +8,10 @@ reference server, the adapter and the published OpenAPI document cannot disagree
 from __future__ import annotations
 
 from enum import StrEnum
-from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backends.ids import id_path
 from backends.model import Expectation
 
 ROLLOUTS = "/api/v1/rollouts"
@@ -48,6 +48,7 @@ class ErrorKind(StrEnum):
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
+    TOO_LARGE = "too_large"
 
 
 STATUS = {
@@ -56,7 +57,16 @@ STATUS = {
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.METHOD_NOT_ALLOWED: 405,
     ErrorKind.CONFLICT: 409,
+    ErrorKind.TOO_LARGE: 413,
 }
+
+MAX_ANSWER = 16 << 20
+"""Bytes of a JSON answer rollwatch reads: a list of rollouts or one rollout with its events."""
+MAX_EVENT = 4 << 20
+"""Bytes of one event-stream event (and so of any line in it): a snapshot is a few kilobytes."""
+MAX_REQUEST_BODY = 64 * 1024
+"""Bytes of a request body a server reads: an action's body is a few hundred; more is refused
+with 413 before it is read."""
 
 
 class ApiError(_Body):
@@ -74,6 +84,12 @@ class ApiError(_Body):
 
 
 def rollout_path(rollout_id: str, action: str | None = None) -> str:
-    """The path of a rollout (and an action on it); the id's slash stays a slash."""
-    path = f"{ROLLOUTS}/{quote(rollout_id, safe='/')}"
+    """The path of a rollout (and an action on it): one segment per part of the id, so the id's
+    slash stays a slash and nothing else in it can change the path.
+
+    Raises:
+        InvalidId: the id has a `.` or `..` part, an empty part, a control character, or is
+            too long.
+    """
+    path = f"{ROLLOUTS}/{id_path(rollout_id)}"
     return f"{path}/{action}" if action else path

@@ -2,7 +2,9 @@
 
 Thanos, Mimir, Cortex and VictoriaMetrics answer the same `/api/v1/query_range`, so one adapter
 serves them all; the options cover what sits in front of them (bearer or basic auth, a tenant
-header, private CAs, client certificates).
+header, private CAs, client certificates). An answer is read within MAX_ANSWER bytes, and what
+the store says (its errors, its warnings, its label values) reaches the user printable and with
+the credentials masked.
 """
 
 from __future__ import annotations
@@ -15,19 +17,23 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from backends.connection.client import open_client
-from backends.connection.failures import tls_failure, unreachable
+from backends.connection.client import open_client, secrets_hidden
+from backends.connection.failures import NO_ANSWER, tls_failure, unreachable
+from backends.connection.limits import send_limited
 from backends.errors import BadResponse, Unreachable
 from backends.model import MetricQuery, MetricSeries, QueryContext, QueryResult, Role
 from backends.prometheus import promql
 from backends.prometheus.options import PrometheusOptions
 from backends.prometheus.parse import Answer, collapse, error_text, parse_answer, split_by_revision
 from backends.registry import AdapterContext, MetricsAdapter
+from backends.text_safety import safe
 
 log = logging.getLogger(__name__)
 
 MAX_POINTS = 11_000
 """Prometheus rejects a range query whose (end - start) / step exceeds this."""
+MAX_ANSWER = 64 << 20
+"""Bytes of one answer read: 11,000 points of a few dozen series, with room to spare."""
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 10.0
@@ -57,10 +63,13 @@ class PrometheusBackend:
         *,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        max_answer: int = MAX_ANSWER,
     ) -> None:
-        """`sleep` and `jitter` (a float in [0, 1)) are injected so tests see exact backoffs."""
+        """`sleep` and `jitter` (a float in [0, 1)) are injected so tests see exact backoffs,
+        `max_answer` so they see an endless answer cut without sending megabytes."""
         self.options = options
-        self._client, self._auth_description = open_client(options)
+        self._client, self._auth_description, self._mask = open_client(options)
+        self._max_answer = max_answer
         self._endpoint = f"{options.url}/api/v1/query_range"
         self._sleep = sleep
         self._jitter = jitter
@@ -81,9 +90,13 @@ class PrometheusBackend:
             raise ValueError(f"step must be positive, not {step}")
         warnings: list[str] = []
         form = self._range_form(start, end, step, warnings)
-        if not query.split:
-            return await self._query_all(query, form, warnings)
-        return await self._query_split(query, form, warnings)
+        with secrets_hidden(self._mask):
+            if not query.split:
+                result = await self._query_all(query, form, warnings)
+            else:
+                result = await self._query_split(query, form, warnings)
+        said = [safe(warning, self._mask) for warning in result.warnings]
+        return result.model_copy(update={"warnings": said})
 
     def _range_form(
         self, start: datetime, end: datetime, step: timedelta, warnings: list[str]
@@ -206,6 +219,7 @@ class PrometheusBackend:
             url=self.options.url,
             endpoint=self._endpoint,
             auth_description=self._auth_description,
+            mask=self._mask,
         )
 
     def _backoff(self, retry: int) -> float:
@@ -222,12 +236,15 @@ class PrometheusBackend:
                 delay = self._backoff(attempt)
                 log.info("retrying %s in %.2fs after %s", self._endpoint, delay, problem)
                 await self._sleep(delay)
+            request = self._client.build_request("POST", self._endpoint, data=form)
             try:
-                response = await self._client.post(self._endpoint, data=form)
+                response = await send_limited(
+                    self._client, request, self._max_answer, "the answer to the query"
+                )
             except httpx.TimeoutException:
                 problem = f"no answer within {self.options.timeout:g}s"
                 continue
-            except httpx.TransportError as exc:
+            except NO_ANSWER as exc:
                 if tls_failure(exc):
                     raise unreachable(
                         exc, url=self.options.url, what="the query", timeout=self.options.timeout
@@ -235,7 +252,7 @@ class PrometheusBackend:
                 problem = f"{type(exc).__name__}: {exc}"
                 continue
             if response.status_code >= 500 or response.status_code in _RETRY_STATUSES:
-                problem = f"HTTP {response.status_code}: {error_text(response)}"
+                problem = f"HTTP {response.status_code}: {error_text(response, self._mask)}"
                 continue
             return response
         raise Unreachable(

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 from backends.connection.failures import snippet, status_error
 from backends.errors import BadResponse
 from backends.model import Point, Role
+from backends.text_safety import SecretMask
 
 
 class Series(BaseModel):
@@ -63,10 +64,15 @@ def _points(series: Series) -> list[Point]:
             value = _SPECIAL[raw] if raw in _SPECIAL else float(raw)
         except ValueError:
             raise BadResponse(
-                "the store sent a sample value that is not a number", detail=repr(raw)
+                "the store sent a sample value that is not a number", detail=_quoted(raw)
             ) from None
         points.append(Point(t=t, v=value))
     return points
+
+
+def _quoted(raw: str) -> str:
+    """A short value quoted whole (so a mask can still find a secret in it), a long one not."""
+    return repr(raw) if len(raw) <= 60 else f"a text of {len(raw):,} characters"
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -133,13 +139,14 @@ def collapse(
     return _merge(series)
 
 
-def error_text(response: httpx.Response) -> str:
-    """The store's `errorType: error` when the body is its JSON envelope, else the body."""
+def error_text(response: httpx.Response, mask: SecretMask) -> str:
+    """The store's `errorType: error` when the body is its JSON envelope, else the body, masked
+    before it is cut so that no part of a secret is left at the cut."""
     try:
         envelope = _Envelope.model_validate_json(response.content)
     except ValidationError:
-        return snippet(response.text)
-    return f"{envelope.errorType}: {envelope.error}"
+        return snippet(mask(response.text))
+    return snippet(mask(f"{envelope.errorType}: {envelope.error}"))
 
 
 def parse_answer(
@@ -150,9 +157,17 @@ def parse_answer(
     url: str,
     endpoint: str,
     auth_description: str,
+    mask: SecretMask,
 ) -> Answer:
-    """The answer's series, or the error that says what to fix: credentials, url or query."""
+    """The answer's series, or the error that says what to fix: credentials, url or query.
+
+    A body is masked before it is cut into the error, so no part of a secret is left at the cut.
+    """
     code = response.status_code
+
+    def body() -> str:
+        return snippet(mask(response.text))
+
     if code in (401, 403, 404):
         raise status_error(
             code,
@@ -161,7 +176,7 @@ def parse_answer(
             api="query API",
             what=f"the query for {name!r}",
             auth=auth_description,
-            detail=snippet(response.text) or None,
+            detail=body() or None,
         )
     rejected = f"the store rejected the query for {name!r}: {rendered}"
     try:
@@ -171,10 +186,10 @@ def parse_answer(
             f"{rejected} (HTTP {code}, not the API's JSON)"
             if code >= 300
             else f"the answer to {name!r} is not the API's JSON (HTTP {code})",
-            detail=snippet(response.text),
+            detail=body(),
         ) from None
     if envelope.status == "error" or code >= 300:
-        raise BadResponse(rejected, detail=f"{envelope.errorType}: {envelope.error}")
+        raise BadResponse(rejected, detail=snippet(mask(f"{envelope.errorType}: {envelope.error}")))
     try:
         data = _Data.model_validate(envelope.data)
     except ValidationError as exc:
@@ -185,5 +200,7 @@ def parse_answer(
             detail=f"{where}: {first['msg']}",
         ) from None
     if data.resultType != "matrix":
-        raise BadResponse(f"the answer to {name!r} is a {data.resultType}, not a range (matrix)")
+        raise BadResponse(
+            f"the answer to {name!r} is a {snippet(mask(data.resultType))}, not a range (matrix)"
+        )
     return Answer(series=data.result, warnings=[*envelope.warnings, *envelope.infos])

@@ -15,6 +15,9 @@ import httpx
 
 from backends.base import Capability
 from backends.clock import Clock
+from backends.connection.client import secrets_hidden
+from backends.connection.failures import NO_ANSWER, snippet
+from backends.connection.limits import send_limited
 from backends.errors import BackendError, Conflict, Unreachable, Unsupported
 from backends.expectation import check_expectation
 from backends.kubernetes.client import Obj, resource_path
@@ -26,8 +29,11 @@ from backends.kubernetes.options import FlaggerOptions
 from backends.kubernetes.watch import Source, list_and_watch
 from backends.model import EventLevel, Expectation, Rollout, RolloutEvent, RolloutSummary
 from backends.registry import AdapterContext, DeployAdapter
+from backends.text_safety import SecretMask
 
 GROUP_VERSION = "flagger.app/v1beta1"
+MAX_GATE_ANSWER = 1 << 20
+"""Bytes of a load tester's answer read: it answers a gate with a word or two."""
 
 
 class FlaggerBackend(SnapshotBackend):
@@ -39,6 +45,7 @@ class FlaggerBackend(SnapshotBackend):
         self._loadtester = (
             httpx.AsyncClient(base_url=str(url), timeout=options.timeout) if url else None
         )
+        self._loadtester_mask = SecretMask([url.password] if url and url.password else [])
         self._closers: dict[tuple[str, str], tuple[asyncio.Task[None], Rollout]] = {}
         self._notes: dict[str, list[RolloutEvent]] = {}
         self.capabilities = (
@@ -100,14 +107,19 @@ class FlaggerBackend(SnapshotBackend):
         if self._loadtester is None:
             raise Unsupported("set loadtester_url to decide Flagger canaries from rollwatch")
         body = {"name": current.name, "namespace": current.namespace}
-        try:
-            response = await self._loadtester.post(path, json=body)
-        except httpx.TransportError as exc:
-            raise Unreachable(f"load tester {path}: unreachable", detail=str(exc)) from exc
-        if response.status_code >= 300:
-            raise BackendError(
-                f"load tester {path}: answered {response.status_code}", detail=response.text[:200]
-            )
+        mask = self._loadtester_mask
+        with secrets_hidden(mask):
+            request = self._loadtester.build_request("POST", path, json=body)
+            what = f"load tester {path}"
+            try:
+                response = await send_limited(self._loadtester, request, MAX_GATE_ANSWER, what)
+            except NO_ANSWER as exc:
+                raise Unreachable(f"{what}: unreachable", detail=str(exc)) from exc
+            if response.status_code >= 300:
+                raise BackendError(
+                    f"{what}: answered {response.status_code}",
+                    detail=snippet(mask(response.text)),
+                )
         self._note(current.id, f"load tester {path}")
 
     async def _open_until_moved(self, rollout_id: str, expect: Expectation, gate: str) -> Rollout:
