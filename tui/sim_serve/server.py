@@ -4,6 +4,10 @@ In-house deployers read it to learn the contract, the `http` adapter is tested a
 real Prometheus scrapes its `/metrics`, so the whole path from a store to the screen runs without
 a cluster. Only `/api/v1/*` needs the bearer token: `/metrics` is open, as a service's metrics
 port usually is to the scraper next to it.
+
+It also shows a deployer what to refuse: an id that is not one (a `..` part, a control
+character) with 400, a request body over MAX_REQUEST_BODY with 413 before reading it, a
+request without the token before reading anything.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from backends.clock import SystemClock
-from backends.errors import BackendError, Conflict, NotFound
+from backends.errors import BackendError, Conflict, InvalidId, NotFound
 from backends.http.api import (
     EVENT_STREAM,
     KEEPALIVE,
+    MAX_REQUEST_BODY,
     ROLLOUTS,
     STATUS,
     AbortRequest,
@@ -36,6 +41,7 @@ from backends.http.api import (
     ErrorKind,
     PromoteRequest,
 )
+from backends.ids import id_parts
 from backends.model import Rollout, RolloutSummary
 from backends.simulator.adapter import Simulator
 from tui.sim_serve.exposition import Exposition
@@ -75,10 +81,40 @@ async def _error(_: Request, exc: Exception) -> Response:
     return _json(ApiError(error=kind, message=exc.message, detail=exc.detail), STATUS[kind])
 
 
+def _rollout_id(request: Request) -> str:
+    """The id in the path, checked as every adapter checks it: 400 for `..` and the like."""
+    rollout_id: str = request.path_params["id"]
+    try:
+        id_parts(rollout_id)
+    except InvalidId as exc:
+        raise _Refused(ErrorKind.BAD_REQUEST, exc.message) from None
+    return rollout_id
+
+
+async def _limited_body(request: Request) -> bytes:
+    """The body, or 413 as soon as it is known to be over MAX_REQUEST_BODY: from its declared
+    length before a byte is read, else while it streams in."""
+    refused = _Refused(
+        ErrorKind.TOO_LARGE,
+        "the request body is too large",
+        f"at most {MAX_REQUEST_BODY:,} bytes; an action's body is a few hundred",
+    )
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_REQUEST_BODY:
+        raise refused
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_REQUEST_BODY:
+            raise refused
+    return bytes(body)
+
+
 async def _body(request: Request, model: type[_Body]) -> _Body:
     """The request's JSON body as `model`, or 400 naming the first field that is wrong."""
+    raw = await _limited_body(request)
     try:
-        return model.model_validate_json(await request.body())
+        return model.model_validate_json(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         if first["type"] == "json_invalid":
@@ -218,25 +254,26 @@ class SimulatorApi:
         return Response(_SUMMARIES.dump_json(rollouts), media_type="application/json")
 
     async def _get(self, request: Request) -> Response:
-        rollout = _walled(await self.sim.get_rollout(request.path_params["id"]), self._wall)
+        rollout = _walled(await self.sim.get_rollout(_rollout_id(request)), self._wall)
         return _json(rollout, headers={"ETag": f'"{rollout.version}"'})
 
     async def _promote(self, request: Request) -> Response:
+        rollout_id = _rollout_id(request)
         body = await _body(request, PromoteRequest)
-        rollout_id = request.path_params["id"]
         rollout = await self.sim.promote(rollout_id, expect=body.expect, full=body.full)
         return _json(_walled(rollout, self._wall))
 
     async def _abort(self, request: Request) -> Response:
+        rollout_id = _rollout_id(request)
         body = await _body(request, AbortRequest)
-        rollout = await self.sim.abort(request.path_params["id"], expect=body.expect)
+        rollout = await self.sim.abort(rollout_id, expect=body.expect)
         return _json(_walled(rollout, self._wall))
 
     async def _retry(self, request: Request) -> Response:
-        return _json(_walled(await self.sim.retry(request.path_params["id"]), self._wall))
+        return _json(_walled(await self.sim.retry(_rollout_id(request)), self._wall))
 
     async def _watch(self, request: Request) -> Response:
-        rollout_id = request.path_params["id"]
+        rollout_id = _rollout_id(request)
         await self.sim.get_rollout(rollout_id)
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(self._events(rollout_id), headers=headers, media_type=EVENT_STREAM)
