@@ -16,6 +16,9 @@ from backends.connection.client import credentials
 from backends.connection.options import ConnectionOptions
 from backends.errors import Unauthorized
 from backends.text_safety import MASK, SecretMask, printable, safe, without_password
+from tui.config.load import load_config
+from tui.config.secrets import secret_mask
+from tui.config.starter import starter
 
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -151,3 +154,27 @@ async def test_a_token_with_a_line_break_is_refused_before_httpx_can_quote_it():
     assert (
         mask("illegal header value b'Bearer abc\\ndef'") == f"illegal header value b'Bearer {MASK}'"
     )
+
+
+def test_the_config_mask_holds_every_credential_the_config_holds_or_points_at(
+    tmp_path, monkeypatch
+):
+    """What a command masks in everything it prints, the servers' words included."""
+    token_file = tmp_path / "token"
+    token_file.write_text("file-t0ken-abc\n")
+    text = starter("http", "prometheus").replace(
+        'url = "http://127.0.0.1:8787"',
+        f'url = "http://127.0.0.1:8787"\ntoken_file = "{token_file}"',
+    )
+    text = text.replace(
+        "[metrics]",
+        '[metrics]\nusername = "alice"\npassword_env = "PROM_PASS"\n'
+        'headers = { "X-Api-Key" = "k3y-value", "X-Scope-OrgID" = "tenant-1" }',
+    )
+    path = tmp_path / "rollwatch.toml"
+    path.write_text(text)
+    monkeypatch.setenv("PROM_PASS", "hunter22")
+    mask = secret_mask(load_config(path, env={}))
+    pair = base64.b64encode(b"alice:hunter22").decode()
+    said = f"file-t0ken-abc hunter22 {pair} k3y-value tenant-1"
+    assert mask(said) == f"{MASK} {MASK} {MASK} {MASK} tenant-1"

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
+from backends.text_safety import MASK
 from tui.config.durations import duration_text
-from tui.config.secrets import MASK, masked
+from tui.config.secrets import masked
 
 if TYPE_CHECKING:
     from tui.config.load import Config
