@@ -73,8 +73,8 @@ def test_continuous_fails_a_quarter_more_latency_with_the_evidence_in_words() ->
         "p99 latency",
     )
     assert result.explanation == (
-        "p99: canary 221 ms vs stable 179 ms (+24 %)"
-        " — High: evidence 110× against no increase; fails at 100× (9 pairs)"
+        "p99: canary 222 ms vs stable 177 ms (+25 %)"
+        " — High: evidence 196× against no increase; fails at 100× (10 pairs)"
     )
 
 
@@ -213,7 +213,7 @@ def test_count_fails_six_times_the_errors_in_counts_a_person_can_check() -> None
         "errors",
     )
     assert result.explanation == (
-        "errors: canary 1 % vs stable 0.231 % (+334 %) — High: evidence 129× against no"
+        "errors: canary 1 % vs stable 0.231 % (+334 %) — High: evidence 116× against no"
         " increase; fails at 100× (9 errors in 900 requests vs 83 in 36,000; 18 intervals)"
     )
 

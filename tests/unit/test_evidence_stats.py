@@ -14,11 +14,11 @@ import random
 
 import numpy as np
 import pytest
-from scipy import special
 from scipy import stats as sp
 
-from tui.judge.stats import count_evidence, pair_evidence, sample
+from tui.judge.stats import count_evidence, fresh_starts, pair_evidence
 from tui.judge.stats.count_evidence import CountEvidence
+from tui.judge.stats.fresh_starts import FreshStarts
 from tui.judge.stats.pair_evidence import BETS, PairEvidence, log_bet
 
 
@@ -37,6 +37,17 @@ def intervals(seed: int, n: int, canary_rate: float, *, steps: bool = False) -> 
 # count evidence ---------------------------------------------------------------------------
 
 
+def mixture(increments: list[list[float]]) -> float:
+    """The fresh-starts mixture recomputed from each interval's log factors, as the module says:
+    the run from the start weighs FIRST, the j-th fresh start (1 - FIRST)/(j(j+1))."""
+    total = 0.0
+    for j, start in enumerate(range(0, len(increments), fresh_starts.EVERY)):
+        sums = np.sum(increments[start:], axis=0)
+        weight = fresh_starts.FIRST if j == 0 else (1 - fresh_starts.FIRST) / (j * (j + 1))
+        total += weight * float(np.mean(np.exp(sums)))
+    return math.log(total)
+
+
 @pytest.mark.parametrize("bound", [1.0, 1.5])
 @pytest.mark.parametrize("up", [True, False])
 def test_count_evidence_is_the_binomial_likelihood_ratio_scipy_computes(
@@ -44,18 +55,33 @@ def test_count_evidence_is_the_binomial_likelihood_ratio_scipy_computes(
 ) -> None:
     rows = intervals(1, 80, 0.006, steps=True)
     evidence = CountEvidence(bound=bound, up=up)
-    reference = np.zeros(len(count_evidence.RATIOS))
+    increments = []
     for ce, cx, se, sx in rows:
         evidence.add((ce, cx), (se, sx))
-        if cx == 0 or sx == 0:
-            continue
-        null = bound * cx / (bound * cx + sx)
-        for i, ratio in enumerate(evidence.alternatives):
-            share = ratio * cx / (ratio * cx + sx)
-            reference[i] += sp.binom.logpmf(ce, ce + se, share) - sp.binom.logpmf(ce, ce + se, null)
-    assert evidence.log_ratios == pytest.approx(reference, rel=1e-9, abs=1e-9)
-    mixture = special.logsumexp(reference) - math.log(len(reference))
-    assert evidence.log_value == pytest.approx(mixture, rel=1e-12, abs=1e-12)
+        step = np.zeros(len(count_evidence.RATIOS))
+        if cx > 0 and sx > 0:
+            null = bound * cx / (bound * cx + sx)
+            for i, ratio in enumerate(evidence.alternatives):
+                share = ratio * cx / (ratio * cx + sx)
+                step[i] = sp.binom.logpmf(ce, ce + se, share) - sp.binom.logpmf(ce, ce + se, null)
+        increments.append(list(step))
+    assert evidence.log_ratios == pytest.approx(np.sum(increments, axis=0), rel=1e-9, abs=1e-9)
+    assert evidence.log_value == pytest.approx(mixture(increments), rel=1e-12, abs=1e-12)
+
+
+def test_fresh_start_weights_sum_to_one() -> None:
+    """FIRST + (1 - FIRST) * sum 1/(j(j+1)) = 1: the mixture starts at most at 1."""
+    rest = sum(1 / (j * (j + 1)) for j in range(1, 100_000))
+    assert fresh_starts.FIRST + (1 - fresh_starts.FIRST) * rest == pytest.approx(1, abs=1e-4)
+
+
+def test_fresh_starts_keep_the_first_run_and_a_bounded_few() -> None:
+    runs = FreshStarts(2)
+    for i in range(fresh_starts.EVERY * 40):
+        runs.add([-0.01, 0.02] if i < 600 else [0.3, -0.1])
+    assert len(runs.runs) == fresh_starts.KEEP
+    assert runs.from_start == pytest.approx([-6.0 + 0.3 * 600, 12.0 - 0.1 * 600])
+    assert runs.runs[0][0] == math.log(fresh_starts.FIRST)
 
 
 def test_each_interval_is_a_fair_bet_when_the_null_holds() -> None:
@@ -160,18 +186,15 @@ def test_the_spread_is_the_median_absolute_deviation_scipy_computes() -> None:
 
 def test_pair_evidence_is_the_average_wealth_of_its_bets() -> None:
     rng = random.Random(4)
-    evidence, spreads, changes = PairEvidence(), [], []
-    for _ in range(40):
+    evidence, increments, changes = PairEvidence(), [], []
+    for _ in range(70):
         change = rng.gauss(0.05, 0.15)
-        spreads.append(evidence.spread())
+        spread = evidence.spread()
+        increments.append([math.log1p(math.tanh(k * change / spread)) for k in BETS])
         changes.append(change)
         evidence.add(change, math.exp(change), 1.0)
-    wealth = [
-        sum(math.log1p(math.tanh(k * d / s)) for d, s in zip(changes, spreads, strict=True))
-        for k in BETS
-    ]
-    assert evidence.log_wealth == pytest.approx(wealth, rel=1e-9)
-    assert evidence.log_value == pytest.approx(sample.log_mean_exp(wealth), rel=1e-12)
+    assert evidence.log_wealth == pytest.approx(np.sum(increments, axis=0), rel=1e-9)
+    assert evidence.log_value == pytest.approx(mixture(increments), rel=1e-12)
     geometric = math.exp(sum(changes) / len(changes))
     assert evidence.means == pytest.approx((geometric, 1.0), rel=1e-12)
 
@@ -249,3 +272,14 @@ def test_pair_evidence_finds_a_quarter_more_latency_in_about_ten_pairs() -> None
     assert sorted(n for n in found if n is not None)[49] <= 12
     slower = [first_crossing(paired(seed, 180, 1.10, "iid"), allowed=1.02) for seed in range(100)]
     assert sum(n is not None for n in slower) >= 95
+
+
+def test_a_regression_after_an_hour_of_health_is_found_within_minutes() -> None:
+    """The evidence since the start sits far below 1 by then; the fresh starts do not."""
+    found = []
+    for seed in range(60):
+        changes = paired(seed, 360, 1.0, "iid") + paired(seed + 1000, 180, 1.25, "iid")
+        crossed = first_crossing(changes, allowed=1.02)
+        assert crossed is not None and crossed > 360
+        found.append(crossed - 360)
+    assert sorted(found)[29] <= 40

@@ -11,7 +11,8 @@ The evidence against "r is at most r0" is the likelihood ratio of r against r0, 
 fixed grid of ratios beyond r0 (a mixture sequential probability ratio test, after Robbins).
 Whatever the true r <= r0, each interval's factor has conditional expectation at most 1, so the
 evidence is a nonnegative supermartingale, and by Ville's inequality it ever reaches 1/alpha
-with probability at most alpha: it may be looked at after every interval, for ever.
+with probability at most alpha: it may be looked at after every interval, for ever. Fresh
+starts (see stats.fresh_starts) keep a late rise from hiding behind a long healthy stretch.
 
 Pure functions over plain floats, no third-party imports, like the rest of the judge.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from tui.judge.stats.sample import log_mean_exp
+from tui.judge.stats.fresh_starts import FreshStarts
 
 RATIOS = (1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 11.0, 16.0, 24.0)
 """How many times the null's bound the alternatives put the canary's rate, equally weighted.
@@ -41,17 +42,14 @@ class CountEvidence:
 
     bound: float = 1.0
     up: bool = True
-    log_ratios: list[float] = field(default_factory=list)
-    """Log likelihood ratio of each grid ratio against the bound, summed over intervals."""
+    runs: FreshStarts = field(default_factory=lambda: FreshStarts(len(RATIOS)))
+    """Log likelihood ratio of each grid ratio against the bound, summed over intervals from
+    the start and from fresh starts (see stats.fresh_starts)."""
     canary_events: float = 0.0
     canary_exposure: float = 0.0
     stable_events: float = 0.0
     stable_exposure: float = 0.0
     intervals: int = 0
-
-    def __post_init__(self) -> None:
-        if not self.log_ratios:
-            self.log_ratios = [0.0] * len(RATIOS)
 
     @property
     def alternatives(self) -> list[float]:
@@ -67,16 +65,24 @@ class CountEvidence:
         self.stable_exposure += sx
         self.intervals += 1
         if cx <= 0 or sx <= 0 or ce + se <= 0:
+            self.runs.add([0.0] * len(RATIOS))
             return
         log_null, log_null_rest = _log_shares(self.bound, cx, sx)
-        for i, ratio in enumerate(self.alternatives):
+        steps = []
+        for ratio in self.alternatives:
             log_share, log_rest = _log_shares(ratio, cx, sx)
-            self.log_ratios[i] += ce * (log_share - log_null) + se * (log_rest - log_null_rest)
+            steps.append(ce * (log_share - log_null) + se * (log_rest - log_null_rest))
+        self.runs.add(steps)
 
     @property
     def log_value(self) -> float:
         """Log of the evidence: the mixture's likelihood ratio against the bound."""
-        return log_mean_exp(self.log_ratios)
+        return self.runs.log_value
+
+    @property
+    def log_ratios(self) -> list[float]:
+        """Each alternative's log likelihood ratio since the canary began."""
+        return self.runs.from_start
 
     @property
     def ratio(self) -> float:

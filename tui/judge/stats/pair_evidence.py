@@ -12,10 +12,10 @@ Under a symmetric null, betting `1 + tanh(k·d/s)` on each pair is fair or worse
 any scale s fixed before the pair is seen: tanh is odd and bounded by 1. The product over pairs
 is then a nonnegative supermartingale (testing by betting, as in Waudby-Smith and Ramdas, with
 the bet of the likelihood ratio of a normal shift against its mirror image), and so is its
-average over a few k; by Ville's inequality it ever reaches 1/alpha with probability at most
-alpha. One pair can at most double the evidence, so a latency spike on one side is worth one
-pair, not a failure; and the scale s is the median absolute deviation of recent pairs, so a
-spike does not blunt the bets that follow it either.
+average over a few k (and over fresh starts, see stats.fresh_starts); by Ville's inequality it
+ever reaches 1/alpha with probability at most alpha. One pair can at most double the evidence,
+so a latency spike on one side is worth one pair, not a failure; and the scale s is the median
+absolute deviation of recent pairs, so a spike does not blunt the bets that follow it either.
 
 What the null does need is pairs that do not share what they measure: values of overlapping
 windows (a p99 over rate(...[1m]) every 10 s) repeat one minute's evidence six times. The gate
@@ -29,7 +29,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
-from tui.judge.stats.sample import log_mean_exp
+from tui.judge.stats.fresh_starts import FreshStarts
 
 BETS = (0.25, 0.5, 1.0, 2.0, 4.0)
 """The k of each bet, in units of the pairs' spread: the likelihood ratio of a shift of k."""
@@ -60,7 +60,8 @@ class PairEvidence:
     where lower is worse. The totals of the logs give the ratio of geometric means to show.
     """
 
-    log_wealth: list[float] = field(default_factory=lambda: [0.0] * len(BETS))
+    runs: FreshStarts = field(default_factory=lambda: FreshStarts(len(BETS)))
+    """The bets' log wealth, from the start and from fresh starts (see stats.fresh_starts)."""
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
     pairs: int = 0
     sum_log_canary: float = 0.0
@@ -80,8 +81,7 @@ class PairEvidence:
     def add(self, excess: float, canary: float, stable: float) -> None:
         """One pair: its excess over the bound, and the two values it came from."""
         x = excess / self.spread()
-        for i, k in enumerate(BETS):
-            self.log_wealth[i] += log_bet(k * x)
+        self.runs.add([log_bet(k * x) for k in BETS])
         self.recent.append(excess)
         self.pairs += 1
         self.sum_log_canary += math.log(canary)
@@ -89,8 +89,13 @@ class PairEvidence:
 
     @property
     def log_value(self) -> float:
-        """Log of the evidence: the average wealth of the bets."""
-        return log_mean_exp(self.log_wealth)
+        """Log of the evidence: the bets' average wealth, over the runs' weights."""
+        return self.runs.log_value
+
+    @property
+    def log_wealth(self) -> list[float]:
+        """Each bet's log wealth since the canary began."""
+        return self.runs.from_start
 
     @property
     def means(self) -> tuple[float, float]:
