@@ -39,8 +39,8 @@ def _tested(direction: Direction) -> list[Direction]:
 
 def evaluate(gate: ContinuousGate, look: Look) -> GateResult:
     direction = _direction(gate, look)
-    ups = _tested(direction)
-    track = look.memory.track(gate, lambda: Track([PairEvidence() for _ in ups]))
+    tested = _tested(direction)
+    track = look.memory.track(gate, lambda: Track([PairEvidence() for _ in tested]))
     if track.failed is not None:
         return track.failed
     series = [(gate.metric, Role.CANARY), (gate.metric, Role.STABLE)]
@@ -53,12 +53,12 @@ def evaluate(gate: ContinuousGate, look: Look) -> GateResult:
             continue
         track.last_taken = t
         change = math.log(canary / stable)
-        for side, up in zip(track.sides, ups, strict=True):
-            if up == "increase":
+        for side, test in zip(track.sides, tested, strict=True):
+            if test == "increase":
                 side.add(change - math.log(gate.allowed_increase), canary, stable)
             else:
                 side.add(math.log(gate.allowed_decrease) - change, canary, stable)
-        if (failed := _failed(gate, look, track, ups)) is not None:
+        if (failed := _failed(gate, look, track, tested)) is not None:
             track.failed = failed
             return failed
     for name, role in series:
@@ -70,12 +70,12 @@ def evaluate(gate: ContinuousGate, look: Look) -> GateResult:
 
 
 def _failed(
-    gate: ContinuousGate, look: Look, track: Track[PairEvidence], ups: list[Direction]
+    gate: ContinuousGate, look: Look, track: Track[PairEvidence], tested: list[Direction]
 ) -> GateResult | None:
     bar = math.log(gate.threshold * len(track.sides))
-    for side, up in zip(track.sides, ups, strict=True):
+    for side, test in zip(track.sides, tested, strict=True):
         if side.log_value >= bar:
-            label = "High" if up == "increase" else "Low"
+            label = "High" if test == "increase" else "Low"
             return _result(gate, look, track, _direction(gate, look), label, GateStatus.FAIL)
     return None
 
