@@ -98,7 +98,7 @@ def test_mistakes_get_one_line_and_exit_2(args: list[str], needle: str):
 @pytest.mark.parametrize(
     "command",
     ["demo", "watch", "list", "status", "wait", "promote", "abort", "retry", "pause", "resume",
-     "config", "sim-serve"],
+     "judge", "config", "sim-serve"],
 )  # fmt: skip
 def test_every_command_explains_itself(command: str):
     code, out, _ = run(command, "--help")
