@@ -80,6 +80,7 @@ class OverviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.overview.subscribe(self._post)
+        self.run_worker(self.overview.run(), name="overview", group="overview")
         self._show_rows(frozenset())
         self.set_interval(1.0, self._tick)
         self.query_one(RolloutTable).focus()
