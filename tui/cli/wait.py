@@ -5,12 +5,15 @@ aborted or degraded, 3 the timeout passed, 4 the deploy API or the metrics store
 credentials (which waiting will not mend). It runs the same session as the watch screen and
 prints the rollout's record each time something that matters changes: its step or phase, a
 gate's status or the verdict, a link going down or coming back; never on every new sample.
+`--on-fail`, `--on-pause` and `--on-done` run a command on those moments with the event as JSON
+on stdin, to post to a chat, page someone, or mark the pipeline.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from typing import Any, TextIO
 
@@ -20,7 +23,9 @@ from tui.cli import output
 from tui.cli.arguments import duration
 from tui.cli.records import RolloutRecord, json_line, record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
+from tui.notify import run_hook
 from tui.session.live import Session
+from tui.session.notices import Notice, NoticeKind, Notices
 from tui.session.updates import LinkChanged, Update
 
 EXIT_OK = 0
@@ -39,6 +44,14 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("id", metavar="ID", nargs="?", help="rollout id, e.g. shop/checkout-api")
     parser.add_argument("--timeout", type=duration, metavar="D", help="give up after D (e.g. 30m)")
     parser.add_argument("--json", action="store_true", help="one JSON rollout record per line")
+    hooks = parser.add_argument_group(
+        "hooks: a shell command run with the event as JSON on stdin (killed after 30s)"
+    )
+    hooks.add_argument(
+        "--on-fail", metavar="CMD", help="when a gate fails, or the rollout aborts or degrades"
+    )
+    hooks.add_argument("--on-pause", metavar="CMD", help="when the rollout waits for a decision")
+    hooks.add_argument("--on-done", metavar="CMD", help="when the rollout completes")
     add_source_options(parser)
 
 
@@ -48,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             rollout = await chosen_rollout(wired.deploy, args.id)
             session = wired.session(rollout.id)
-            return await wait(session, rollout, timeout=args.timeout, as_json=args.json)
+            hooks = Hooks(session, fail=args.on_fail, pause=args.on_pause, done=args.on_done)
+            return await wait(
+                session, rollout, timeout=args.timeout, as_json=args.json, hooks=hooks
+            )
         finally:
             await wired.aclose()
 
@@ -111,6 +127,7 @@ async def wait(
     timeout: float | None,
     as_json: bool,
     out: TextIO = sys.stdout,
+    hooks: Hooks | None = None,
 ) -> int:
     """Run the session headless until the rollout ends, a gate fails, or `timeout` seconds.
 
@@ -119,6 +136,8 @@ async def wait(
     """
     waiter = Waiter(session, first, as_json=as_json, out=out)
     unsubscribe = session.subscribe(waiter)
+    if hooks is not None:
+        session.subscribe(Notices(session, hooks))
     runner = asyncio.create_task(session.run())
     try:
         either: set[asyncio.Future[Any]] = {waiter.done, runner}
@@ -135,5 +154,58 @@ async def wait(
         unsubscribe()
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+        if hooks is not None:
+            await hooks.finished()
     waiter.end(code, reason)
     return code
+
+
+class Hooks:
+    """The commands `--on-fail`, `--on-pause` and `--on-done` name, run on each notice.
+
+    Each gets the notice and the rollout's record as JSON on stdin. They run one after another,
+    in the order of the moments, so a chat hears "waits for you" before "rolled out"; `wait`
+    lets them finish (each is killed after 30 s) before it exits, and reports, never fails on,
+    a hook that failed.
+    """
+
+    def __init__(self, session: Session, *, fail: str | None, pause: str | None, done: str | None):
+        self.session = session
+        self.commands = {
+            NoticeKind.GATE_FAILED: fail,
+            NoticeKind.ABORTED: fail,
+            NoticeKind.DEGRADED: fail,
+            NoticeKind.WAITING: pause,
+            NoticeKind.COMPLETED: done,
+        }
+        self._last: asyncio.Task[None] | None = None
+
+    def __call__(self, notice: Notice) -> None:
+        command = self.commands[notice.kind]
+        if command is None:
+            return
+        rollout = self.session.rollout
+        payload = {
+            "event": notice.kind.value,
+            "title": notice.title,
+            "message": notice.message,
+            "time": notice.time.isoformat(),
+            "rollout": None
+            if rollout is None
+            else record(
+                rollout, judgement=self.session.judgement, links=self.session.links
+            ).model_dump(mode="json"),
+        }
+        self._last = asyncio.create_task(self._run(self._last, command, json.dumps(payload)))
+
+    async def _run(self, before: asyncio.Task[None] | None, command: str, payload: str) -> None:
+        if before is not None:
+            await before
+        result = await run_hook(command, payload)
+        if not result.ok:
+            how = result.problem or f"exited {result.code}"
+            print(f"rollwatch: hook {command!r} {how}", file=sys.stderr, flush=True)
+
+    async def finished(self) -> None:
+        if self._last is not None:
+            await self._last
