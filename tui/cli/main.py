@@ -16,7 +16,19 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from backends.errors import BackendError, Conflict
-from tui.cli import actions, config, demo, judge, listing, sim_serve, status, wait, watch
+from tui.cli import (
+    actions,
+    config,
+    demo,
+    judge,
+    link,
+    listing,
+    serve,
+    sim_serve,
+    status,
+    wait,
+    watch,
+)
 from tui.cli.arguments import UsageError
 from tui.config.errors import ConfigError
 from tui.session.decisions import Refused
@@ -27,7 +39,7 @@ EXIT_BACKEND = 4
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
-COMMANDS = (demo, watch, listing, status, wait, actions, judge, config, sim_serve)
+COMMANDS = (demo, watch, listing, status, wait, link, actions, judge, serve, config, sim_serve)
 """In the order `rollwatch --help` lists them."""
 
 
