@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -48,6 +49,13 @@ class OverviewScreen(Screen[None]):
         Binding(
             "escape", "clear_filter", "Clear filter", tooltip="Show every rollout.", id="clear"
         ),
+        Binding(
+            "o",
+            "open_change",
+            "Open change",
+            tooltip="Open the highlighted rollout's change (pull request) in the browser.",
+            id="open-change",
+        ),
         Binding("question_mark", "help", "Help", tooltip="Show the keys.", id="overview-help"),
         Binding(
             "q", "quit", "Quit", tooltip="Leave rollwatch; rollouts go on.", id="overview-quit"
@@ -69,6 +77,7 @@ class OverviewScreen(Screen[None]):
         self.attachments = Attachments(self, overview, open_session)
         self.query_text = ""
         self._shown: dict[str, Text] = {}
+        self._can_open = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
@@ -132,6 +141,10 @@ class OverviewScreen(Screen[None]):
     @on(RolloutTable.Highlighted)
     def _show_detail(self, message: RolloutTable.Highlighted) -> None:
         self._update("#detail", self._detail(message.row))
+        can_open = message.row is not None and bool(message.row.summary.change.url)
+        if can_open != self._can_open:
+            self._can_open = can_open
+            self.refresh_bindings()
 
     def _update(self, selector: str, text: Text) -> None:
         """Redraw a line only when its words or colours changed: rows change far more often."""
@@ -163,6 +176,12 @@ class OverviewScreen(Screen[None]):
             text.append(f" — {change.author}", "bold")
         if change.merged_by and change.merged_by != change.author:
             text.append(f", merged by {change.merged_by}", "dim")
+        if change.url:
+            text.append("  ")
+            link = Style(link=change.url, underline=True) + Style.from_meta(
+                {"@click": "screen.open_change"}
+            )
+            text.append(change.url, link)
         if not (change.sha or change.title or change.author):
             text.append("no change information on this rollout", "dim")
         return text
@@ -177,6 +196,8 @@ class OverviewScreen(Screen[None]):
         """Clearing the filter is offered only while there is one."""
         if action == "clear_filter":
             return bool(self.query_text) or self.query_one("#filter", Input).display
+        if action == "open_change":
+            return self._can_open
         return True
 
     def action_filter(self) -> None:
@@ -204,11 +225,19 @@ class OverviewScreen(Screen[None]):
         self.query_one(RolloutTable).focus()
         self.refresh_bindings()
 
+    def action_open_change(self) -> None:
+        """The change's page in the browser: the terminal's, or the one showing `serve`."""
+        current = self.query_one(RolloutTable).current
+        if current is not None and current.summary.change.url:
+            self.app.open_url(current.summary.change.url)
+            self.notify(current.summary.change.url, title="Opening the change")
+
     def action_help(self) -> None:
         rows = [
             ("↑ ↓ j k", "move through the rollouts, most pressing first"),
             ("enter", "watch the rollout under the cursor (escape comes back)"),
             ("/", "filter by service, namespace, author, phase or verdict"),
+            ("o", "open the change (its pull request) in the browser"),
             ("escape", "clear the filter"),
             ("?", "this help"),
             ("q", "quit (rollouts go on without you)"),

@@ -1,0 +1,113 @@
+"""The overview driven by Pilot on the simulator's world under a virtual clock."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from backends.clock import VirtualClock
+from backends.model import GateStatus
+from tests.helpers.overview_app import overview_app
+from tui.screens.attached import AttachedWatch
+from tui.screens.overview import OverviewScreen
+from tui.session.overview import Urgency
+from tui.virtual_app import settle
+from tui.widgets.rollout_table import RolloutTable
+
+
+def shown(app) -> list[str]:
+    return [row.id for row in app.screen.query_one(RolloutTable).rows]
+
+
+async def test_rollouts_that_need_a_person_come_first(clock: VirtualClock):
+    app, _ = overview_app(clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        assert isinstance(app.screen, OverviewScreen)
+        assert shown(app) == [
+            "shop/checkout-api",
+            "catalog/inventory",
+            "shop/payments",
+            "catalog/search",
+            "messaging/notifications",
+        ]
+        overview = app.screen.overview
+        assert overview.rows["shop/payments"].urgency == Urgency.IN_PROGRESS
+        await settle(pilot, clock, 600)
+        assert overview.rows["shop/payments"].urgency == Urgency.DONE
+        rows = app.screen.query_one(RolloutTable).rows
+        assert [row.urgency for row in rows] == sorted(row.urgency for row in rows)
+        assert shown(app)[:2] == ["shop/checkout-api", "catalog/inventory"]
+
+
+async def test_enter_attaches_and_escape_comes_back_to_the_same_row(clock: VirtualClock):
+    app, _ = overview_app(clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot, clock, 20)
+        assert isinstance(app.screen, AttachedWatch)
+        assert app.screen.session.rollout_id == "catalog/inventory"
+        assert app.screen.session.rollout is not None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, OverviewScreen)
+        table = app.screen.query_one(RolloutTable)
+        assert table.current is not None and table.current.id == "catalog/inventory"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AttachedWatch)
+        assert app.screen.session.rollout_id == "catalog/inventory"
+        assert len([w for w in app.workers if w.group == "session"]) == 1, "one session each"
+
+
+async def test_an_attached_sessions_verdict_ranks_its_row(clock: VirtualClock):
+    app, _ = overview_app(clock, "error-spike")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("enter")
+        await settle(pilot, clock, 20)
+        await pilot.press("escape")
+        for _ in range(30):
+            await settle(pilot, clock, 20)
+        overview = app.screen
+        assert isinstance(overview, OverviewScreen)
+        row = overview.overview.rows["shop/checkout-api"]
+        assert row.judged and row.verdict == GateStatus.FAIL
+        assert shown(app)[0] == "shop/checkout-api" and row.need == "failing"
+
+
+async def test_slash_filters_and_escape_clears(clock: VirtualClock):
+    app, _ = overview_app(clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("slash")
+        await pilot.press(*"catalog")
+        await pilot.pause()
+        assert app.screen.query_one("#filter", Input).has_focus
+        assert shown(app) == ["catalog/inventory", "catalog/search"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one(RolloutTable).has_focus
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AttachedWatch)
+        assert app.screen.session.rollout_id == "catalog/inventory"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(shown(app)) == 5
+        assert not app.screen.query_one("#filter", Input).display
+
+
+async def test_o_opens_the_highlighted_rollouts_change(clock: VirtualClock, monkeypatch):
+    app, _ = overview_app(clock)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("down")
+        await pilot.press("o")
+        await pilot.pause()
+        assert opened == ["https://git.example.com/shop/pulls/4824"], "inventory's pull request"
