@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,6 +61,14 @@ def _passed(osc: str, tmux: bool) -> str:
     if not tmux:
         return osc
     return "\x1bPtmux;" + osc.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+
+
+def tell_terminal(
+    write: Callable[[str], None], notice: Notice, *, bell: bool, env: Mapping[str, str]
+) -> None:
+    """Ring and notify through `write` (the screen's own output, so it lands between frames)."""
+    if bell:
+        write(sequence(notice, desktop_protocol(env), bell=True, tmux="TMUX" in env))
 
 
 @dataclass(frozen=True)
