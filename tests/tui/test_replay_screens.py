@@ -1,0 +1,57 @@
+"""A recording of each demo scenario replays to the same screens the live session drew."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from backends.clock import VirtualClock
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tui.app import RollwatchApp
+from tui.session.demo import SEED, START, demo_wiring
+from tui.session.recording import Recorder
+from tui.session.replaying import Player
+from tui.virtual_app import settle
+
+SCENARIOS = ["healthy", "latency-regression", "error-spike", "noisy", "slow-burn"]
+MOMENTS = (0, 20, 60, 120)
+"""Seconds of virtual time between the screens compared."""
+
+
+def text_of(svg: str) -> str:
+    """The SVG without the ids Rich derives from the moment it was made."""
+    return re.sub(r"terminal-\d+", "terminal", svg)
+
+
+async def screens(app: RollwatchApp, clock: VirtualClock, size: tuple[int, int]) -> list[str]:
+    shots = []
+    async with app.run_test(size=size) as pilot:
+        for seconds in MOMENTS:
+            await settle(pilot, clock, seconds)
+            shots.append(text_of(app.export_screenshot()))
+    return shots
+
+
+def live_app(clock: VirtualClock, scenario: str, path: Path) -> RollwatchApp:
+    sim = Simulator(clock, SimulatorOptions(scenario=scenario, seed=SEED, actor="tester"))
+    recorder = Recorder(path, clock)
+    wired = recorder.wrap(demo_wiring(sim))
+    recorder.start(wired.config, sim.primary_id)
+    session = wired.session(sim.primary_id, read_only=True)
+    recorder.follow(session)
+    return RollwatchApp(session)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])
+@pytest.mark.parametrize("scenario", SCENARIOS)
+async def test_a_recording_replays_to_the_same_screens(tmp_path, scenario, size):
+    path = tmp_path / f"{scenario}.jsonl"
+    clock = VirtualClock(START)
+    recorded = await screens(live_app(clock, scenario, path), clock, size)
+    assert len(set(recorded)) == len(MOMENTS), "each moment shows something new"
+    player = Player(path)
+    replayed = await screens(RollwatchApp(player.session), player.clock, size)
+    for moment, (live, again) in enumerate(zip(recorded, replayed, strict=True)):
+        assert again == live, f"{scenario} at {sum(MOMENTS[: moment + 1])}s differs"
