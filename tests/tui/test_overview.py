@@ -111,3 +111,23 @@ async def test_o_opens_the_highlighted_rollouts_change(clock: VirtualClock, monk
         await pilot.press("o")
         await pilot.pause()
         assert opened == ["https://git.example.com/shop/pulls/4824"], "inventory's pull request"
+
+
+async def test_an_attached_rollouts_moments_are_toasted_wherever_the_person_is(
+    clock: VirtualClock, monkeypatch
+):
+    app, _ = overview_app(clock, "error-spike")
+    toasts: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        app, "notify", lambda message, *, title="", **kwargs: toasts.append((title, message))
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("enter")
+        await settle(pilot, clock, 10)
+        assert ("checkout-api waits for you", "pause until confirmed") in toasts
+        await pilot.press("escape")
+        for _ in range(30):
+            await settle(pilot, clock, 20)
+        assert isinstance(app.screen, OverviewScreen)
+        assert any(title == "checkout-api gate failed" for title, _ in toasts)

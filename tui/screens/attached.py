@@ -2,7 +2,8 @@
 
 Each rollout opened from the overview keeps its session (and its screen) until the app ends:
 its gates keep judging while the person looks at another one, its verdict ranks its row, and
-coming back finds the graphs, gates and events where they were.
+coming back finds the graphs, gates and events where they were. Its notices (a gate failing,
+a pause for a decision, the end) reach the person wherever they are in the app.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from textual.dom import DOMNode
 from tui.messages import SessionUpdate
 from tui.screens.watch import WatchScreen
 from tui.session.live import Session
+from tui.session.notices import Notice, Notices
 from tui.session.overview import Overview
 from tui.session.updates import GatesChanged, RolloutChanged, Update
 
@@ -40,11 +42,16 @@ class Attachments:
     """The sessions opened from the overview, by rollout id, each run as a worker of `owner`."""
 
     def __init__(
-        self, owner: DOMNode, overview: Overview, open_session: Callable[[str], Session]
+        self,
+        owner: DOMNode,
+        overview: Overview,
+        open_session: Callable[[str], Session],
+        tell: Callable[[Notice], None],
     ) -> None:
         self._owner = owner
         self._overview = overview
         self._open = open_session
+        self._tell = tell
         self.screens: dict[str, AttachedWatch] = {}
 
     def screen(self, rollout_id: str) -> AttachedWatch:
@@ -55,6 +62,7 @@ class Attachments:
             self.screens[rollout_id] = screen
             self._owner.app.install_screen(screen, name=f"watch {rollout_id}")
             session.subscribe(lambda update: self._forward(screen, update))
+            session.subscribe(Notices(session, self._tell))
             self._owner.run_worker(session.run(), name=f"session {rollout_id}", group="session")
         return self.screens[rollout_id]
 

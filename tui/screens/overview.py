@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from tui.alerts import alert
 from tui.screens.attached import Attachments
 from tui.screens.help import HelpScreen
 from tui.session.live import Session
@@ -71,10 +72,14 @@ class OverviewScreen(Screen[None]):
         margin-bottom: 1; display: none; }
     """
 
-    def __init__(self, overview: Overview, open_session: Callable[[str], Session]) -> None:
+    def __init__(
+        self, overview: Overview, open_session: Callable[[str], Session], *, bell: bool = True
+    ) -> None:
         super().__init__()
         self.overview = overview
-        self.attachments = Attachments(self, overview, open_session)
+        self.attachments = Attachments(
+            self, overview, open_session, lambda notice: alert(self.app, notice, bell=bell)
+        )
         self.query_text = ""
         self._shown: dict[str, Text] = {}
         self._can_open = False
