@@ -66,11 +66,18 @@ class Forward:
 
 
 @dataclass
+class Relay:
+    """Send the request on to `upstream` and its answer back: a proxy doing its job."""
+
+    upstream: str
+
+
+@dataclass
 class Drop:
     """Cut the connection without a word."""
 
 
-Fault = Answer | Endless | Forward | Drop
+Fault = Answer | Endless | Forward | Relay | Drop
 Script = Callable[[Request], Fault]
 
 
@@ -145,6 +152,10 @@ class FaultServer:
         if isinstance(fault, Forward):
             await _forward(fault.upstream, served.request)
             return False
+        if isinstance(fault, Relay):
+            reply = await _forward(fault.upstream, served.request)
+            kind = reply.headers.get("content-type", "application/json")
+            fault = Answer(reply.status_code, reply.content, kind)
         if isinstance(fault, Answer):
             body = fault.body(served.request) if callable(fault.body) else fault.body
             data = body.encode() if isinstance(body, str) else body
@@ -186,10 +197,12 @@ async def _read(reader: asyncio.StreamReader) -> Request | None:
     return Request(method, target, headers, body)
 
 
-async def _forward(upstream: str, request: Request) -> None:
+async def _forward(upstream: str, request: Request) -> httpx.Response:
     headers = {k: v for k, v in request.headers.items() if k not in ("host", "content-length")}
     async with httpx.AsyncClient(base_url=upstream) as client:
-        await client.request(request.method, request.path, headers=headers, content=request.body)
+        return await client.request(
+            request.method, request.path, headers=headers, content=request.body
+        )
 
 
 @contextlib.asynccontextmanager

@@ -2,22 +2,36 @@
 
 The verbs are the backends' `Capability` values. Whether an action may happen at all is decided
 by `tui.session.decisions.allowed`, the check the watch screen makes too; the deploy backend
-then refuses it if the rollout is no longer what the caller expects.
+then refuses it if the rollout is no longer what the caller expects: by default the rollout as
+read just before acting, its step, canary revision and version. An answer lost on the way back
+is followed by a second read that says whether the action took effect (tui.cli.outcome, which
+also lists the exit codes).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any
 
 from backends.base import Capability
+from backends.errors import Unreachable
 from backends.model import Expectation, Rollout
 from tui import format
 from tui.cli import output
+from tui.cli.arguments import rollout_id
+from tui.cli.outcome import after_lost_answer
 from tui.cli.records import record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
+from tui.config.secrets import secret_mask
 from tui.session.decisions import allowed, perform
+
+EPILOG = (
+    "exit codes: 0 done; 1 refused, the rollout moved on; 2 a usage error; 4 failed and not "
+    "applied; 5 the answer was lost and the action may have been applied (the message says "
+    "where the rollout is now)"
+)
 
 COMMANDS = {
     Capability.PROMOTE: "move a rollout to its next step (or, with --full, all the way)",
@@ -43,10 +57,12 @@ def step_number(text: str) -> int:
 def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     for action, what in COMMANDS.items():
         parser = subparsers.add_parser(
-            action.value, help=what, description=f"{what[0].upper()}{what[1:]}."
+            action.value, help=what, description=f"{what[0].upper()}{what[1:]}.", epilog=EPILOG
         )
         parser.set_defaults(action=action)
-        parser.add_argument("id", metavar="ID", help="rollout id, e.g. shop/checkout-api")
+        parser.add_argument(
+            "id", metavar="ID", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
+        )
         if action == Capability.PROMOTE:
             parser.add_argument("--full", action="store_true", help="skip every remaining step")
         if action != Capability.RETRY:
@@ -72,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         wired = wiring(args)
+        mask = secret_mask(wired.config)
         try:
             allowed(
                 action,
@@ -80,10 +97,15 @@ def run(args: argparse.Namespace) -> int:
                 adapter=wired.config.deploy.kind,
             )
             rollout = await chosen_rollout(wired.deploy, args.id)
-            after = await perform(wired.deploy, rollout.id, action, expectation(args, rollout))
+            try:
+                after = await perform(wired.deploy, rollout.id, action, expectation(args, rollout))
+            except Unreachable as lost:
+                outcome = await after_lost_answer(wired.deploy, action, rollout, lost)
+                print(mask(f"rollwatch: {outcome.message}"), file=sys.stderr)
+                return outcome.code
         finally:
             await wired.aclose()
-        print(f"{args.action.value} {rollout.id}: {output.moved(record(after))}")
+        print(mask(f"{args.action.value} {rollout.id}: {output.moved(record(after))}"))
         return 0
 
     return asyncio.run(main())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from backends.errors import InvalidId
+from backends.ids import id_parts
 from backends.simulator.adapter import MAX_SPEED
 from backends.simulator.world import SCENARIOS
 from tui.config.durations import TIMEOUT, DurationError, parse_duration
@@ -25,6 +27,16 @@ def positive(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
     return value
+
+
+def rollout_id(text: str) -> str:
+    """An id every adapter can put in a URL: no `..` part, no control character, not absurdly
+    long. Checked here, so a mistyped id is a usage error before anything is read or sent."""
+    try:
+        id_parts(text)
+    except InvalidId as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+    return text
 
 
 def speed(text: str) -> float:

@@ -9,6 +9,7 @@ from typing import Any
 from tui.cli import output
 from tui.cli.records import json_document, record
 from tui.cli.source import add_source_options, wiring
+from tui.config.secrets import secret_mask
 
 
 def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -29,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             await wired.aclose()
         records = [record(r) for r in rollouts]
-        print(json_document(records) if args.json else output.table(records))
+        text = json_document(records) if args.json else output.table(records)
+        print(secret_mask(wired.config)(text))
         return 0
 
     return asyncio.run(main())

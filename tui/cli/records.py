@@ -3,23 +3,34 @@
 Pipelines parse these, so the fields are stable and every record has all of them: a field that
 is not known where the record is made (a list has no gates) is `null`, never missing. Step
 numbers count from 1, like everything a person or a script reads (`tui.format.step_number`).
-Built from the backends' models here and nowhere else, so the three commands cannot drift.
+Built from the backends' models here and nowhere else, so the three commands cannot drift, and
+so that every text in a record (an id, a step label, a message, a change's title: the deploy
+system's words) is made printable on one line here, once, for the table, the status block and
+the JSON alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter, field_validator
 
 from backends.model import GateResult, Rollout, RolloutSummary
+from backends.text_safety import printable
 from tui import format
 from tui.judge.verdict import Judgement
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="null")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        """No escape sequence or line break from outside reaches a terminal or a log line."""
+        return printable(value) if isinstance(value, str) else value
 
 
 class StepRecord(_Record):

@@ -21,6 +21,7 @@ from backends.base import DeployBackend
 from backends.errors import NotFound
 from backends.model import Rollout
 from backends.registry import DEPLOY_GROUP, METRICS_GROUP, adapter_names
+from backends.text_safety import printable
 from tui.cli.arguments import UsageError
 from tui.config.adapters import AdapterTable, adapter_problem
 from tui.config.errors import ConfigError, field_name
@@ -196,11 +197,11 @@ async def chosen_rollout(
         chosen = going[0]
         if not quiet and len(going) > 1:
             print(
-                f"rollwatch: following {chosen.id}, the first of {len(going)} rollouts in "
-                "progress (pass an id to choose another)",
+                f"rollwatch: following {printable(chosen.id)}, the first of {len(going)} "
+                "rollouts in progress (pass an id to choose another)",
                 file=sys.stderr,
             )
     else:
-        known = ", ".join(r.id for r in rollouts) or "none"
+        known = ", ".join(printable(r.id) for r in rollouts) or "none"
         raise UsageError(f"which rollout? pass its id; rollouts now: {known}")
     return await deploy.get_rollout(chosen.id)

@@ -7,8 +7,10 @@ import asyncio
 from typing import Any
 
 from tui.cli import output
+from tui.cli.arguments import rollout_id
 from tui.cli.records import json_document, record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
+from tui.config.secrets import secret_mask
 
 
 def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -18,7 +20,9 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Print a rollout's phase, step, revisions, change, gates and verdict. "
         "Without an id: the only rollout, else the first in progress.",
     )
-    parser.add_argument("id", metavar="ID", nargs="?", help="rollout id, e.g. shop/checkout-api")
+    parser.add_argument(
+        "id", metavar="ID", nargs="?", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON rollout record")
     add_source_options(parser)
 
@@ -33,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             await wired.aclose()
         one = record(judged, judgement=session.judgement, links=session.links)
-        print(json_document(one) if args.json else output.status(one))
+        text = json_document(one) if args.json else output.status(one)
+        print(secret_mask(wired.config)(text))
         return 0
 
     return asyncio.run(main())

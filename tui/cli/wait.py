@@ -18,11 +18,13 @@ import sys
 from typing import Any, TextIO
 
 from backends.model import GateStatus, Phase, Rollout
+from backends.text_safety import SecretMask, printable
 from tui import format
 from tui.cli import output
-from tui.cli.arguments import duration
+from tui.cli.arguments import duration, rollout_id
 from tui.cli.records import RolloutRecord, json_line, record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
+from tui.config.secrets import secret_mask
 from tui.notify import run_hook
 from tui.session.live import Session
 from tui.session.notices import Notice, NoticeKind, Notices
@@ -41,7 +43,9 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Exit 0 when the rollout completes, 1 when a gate fails or it is aborted, "
         "3 on timeout. Without an id: the only rollout, else the first in progress.",
     )
-    parser.add_argument("id", metavar="ID", nargs="?", help="rollout id, e.g. shop/checkout-api")
+    parser.add_argument(
+        "id", metavar="ID", nargs="?", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
+    )
     parser.add_argument("--timeout", type=duration, metavar="D", help="give up after D (e.g. 30m)")
     parser.add_argument("--json", action="store_true", help="one JSON rollout record per line")
     hooks = parser.add_argument_group(
@@ -63,7 +67,12 @@ def run(args: argparse.Namespace) -> int:
             session = wired.session(rollout.id)
             hooks = Hooks(session, fail=args.on_fail, pause=args.on_pause, done=args.on_done)
             return await wait(
-                session, rollout, timeout=args.timeout, as_json=args.json, hooks=hooks
+                session,
+                rollout,
+                timeout=args.timeout,
+                as_json=args.json,
+                hooks=hooks,
+                mask=secret_mask(wired.config),
             )
         finally:
             await wired.aclose()
@@ -75,11 +84,19 @@ class Waiter:
     """Follows updates until the rollout ends or a gate fails, printing each change once."""
 
     def __init__(
-        self, session: Session, first: Rollout, *, as_json: bool, out: TextIO = sys.stdout
+        self,
+        session: Session,
+        first: Rollout,
+        *,
+        as_json: bool,
+        out: TextIO = sys.stdout,
+        mask: SecretMask | None = None,
     ) -> None:
+        """`mask` hides the config's credentials in every line, the servers' words included."""
         self.session = session
         self.as_json = as_json
         self.out = out
+        self.mask = mask or SecretMask()
         self.done: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
         self.latest = record(first)
         """The newest record, printed or not: the last line carries it with the result."""
@@ -110,14 +127,14 @@ class Waiter:
 
     def _finish(self, code: int, reason: str) -> None:
         if not self.done.done():
-            self.done.set_result((code, reason))
+            self.done.set_result((code, printable(reason)))
 
     def end(self, code: int, reason: str) -> None:
         """The last line: the newest record with the exit code and reason, or the reason."""
         self._print(json_line(self.latest.ended(code, reason)) if self.as_json else reason)
 
     def _print(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        print(self.mask(text), file=self.out, flush=True)
 
 
 async def wait(
@@ -128,13 +145,14 @@ async def wait(
     as_json: bool,
     out: TextIO = sys.stdout,
     hooks: Hooks | None = None,
+    mask: SecretMask | None = None,
 ) -> int:
     """Run the session headless until the rollout ends, a gate fails, or `timeout` seconds.
 
     `first` is the rollout as read when it was chosen: what the last line shows if nothing
     arrives before the timeout.
     """
-    waiter = Waiter(session, first, as_json=as_json, out=out)
+    waiter = Waiter(session, first, as_json=as_json, out=out, mask=mask)
     unsubscribe = session.subscribe(waiter)
     if hooks is not None:
         session.subscribe(Notices(session, hooks))

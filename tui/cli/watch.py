@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
+from tui.cli.arguments import rollout_id
 from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.session.wiring import Wiring
 
@@ -17,7 +18,9 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Attach the watch screen to a rollout of the configured deploy system. "
         "Without an id: the only rollout, else the first in progress.",
     )
-    parser.add_argument("id", metavar="ID", nargs="?", help="rollout id, e.g. shop/checkout-api")
+    parser.add_argument(
+        "id", metavar="ID", nargs="?", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
+    )
     add_source_options(parser)
     parser.add_argument("--read-only", action="store_true", help="hide promote and abort")
 
