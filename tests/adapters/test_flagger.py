@@ -9,12 +9,13 @@ import pytest
 from pydantic import ValidationError
 
 from backends.base import Capability
-from backends.errors import Conflict, Unsupported
+from backends.errors import BackendError, Conflict, Unsupported
 from backends.kubernetes.client import Obj
 from backends.kubernetes.flagger import adapter as flagger
 from backends.kubernetes.flagger import canary as flagger_canary
 from backends.kubernetes.objects import DEFAULT_CHANGE_ANNOTATIONS
 from backends.model import EventLevel, Expectation, GateStatus, Phase, StepKind
+from tests.helpers.fault_server import Answer, Endless, fault_server
 from tests.helpers.flagger_objects import canary, workloads
 from tests.helpers.kube_fake import FakeKube, FakeLoadTester, build, options, serving
 
@@ -298,3 +299,32 @@ async def test_list_rollouts_in_all_namespaces_keeps_namespaces_apart(fake, tmp_
     assert summaries["test/podinfo"].stable_revision == "6b4c8d9f7"
     assert summaries["prod/podinfo"].stable_revision == "prod6b4c8d9f7"
     assert summaries["prod/podinfo"].canary_revision == "prod84d5f7c6b9"
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (Endless(status=500, head=b"denied ", cap=8 << 20), "is larger than 1 MiB"),
+        (
+            Answer(500, "denied \x1b]0;owned\x07 for gate:s3cret-pw", "text/plain"),
+            "answered 500: denied \\x1b]0;owned\\x07 for gate:***",
+        ),
+    ],
+)
+async def test_a_hostile_load_tester_is_quoted_short_printable_and_without_its_password(
+    fake, tmp_path, answer, said
+):
+    """Its URL may carry basic auth; its answer may be endless, or hold escape sequences."""
+    fake.put(canary("WaitingPromotion", 50))
+    async with fault_server() as tester:
+        tester.always(answer)
+        url = tester.url.replace("http://", "http://gate:s3cret-pw@")
+        adapter = build(flagger.ADAPTER, options(tmp_path, namespace="test", loadtester_url=url))
+        try:
+            with pytest.raises(BackendError) as caught:
+                await adapter.promote(ID, expect=await confirm(adapter))
+        finally:
+            await adapter.aclose()
+    text = str(caught.value)
+    assert said in text
+    assert "\x1b" not in text and "s3cret-pw" not in text and len(text) < 400
