@@ -14,7 +14,7 @@ import shlex
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from tui.cli.arguments import UsageError
+from tui.cli.arguments import UsageError, rollout_id
 
 ROLLOUT_PARAM = "rollout"
 """The query parameter `rollwatch serve` reads the rollout to open from."""
@@ -27,7 +27,9 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Print one line telling the change's author how to watch this rollout: "
         "the rollwatch command, the ssh command (--ssh) or the browser address (--web).",
     )
-    parser.add_argument("id", metavar="ID", help="rollout id, e.g. shop/checkout-api")
+    parser.add_argument(
+        "id", metavar="ID", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--ssh", metavar="HOST", help="watch on HOST over ssh (e.g. ops@bastion)")
     where.add_argument(
@@ -48,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
 
 def line(args: argparse.Namespace) -> str:
     """`Watch shop/checkout-api roll out: <where>` with the command or address."""
-    if not args.id.strip():
-        raise UsageError("link: the rollout id is empty")
     if args.web is not None:
         return f"Watch {args.id} roll out: {web_address(args.web, args.id)}"
     command = watch_command(args)

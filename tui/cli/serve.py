@@ -16,12 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from backends.ids import InvalidId, id_parts
 from tui.cli.arguments import UsageError
 from tui.cli.link import ROLLOUT_PARAM
-from tui.notify import clean
-
-MAX_ID = 253
-"""Characters a rollout id may have (a Kubernetes namespace/name is shorter)."""
 
 
 def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -71,8 +68,12 @@ def banner(allow_actions: bool) -> str:
 
 def checked_rollout(value: str) -> str:
     """A rollout id from a URL, as one word for the command line; refused when it cannot be one."""
-    if not value or len(value) > MAX_ID or clean(value, MAX_ID) != value or value.startswith("-"):
-        raise UsageError(f"{value[:40]!r} is not a rollout id")
+    try:
+        id_parts(value)
+    except InvalidId as error:
+        raise UsageError(f"not a rollout id: {error.message}") from None
+    if value.startswith("-"):
+        raise UsageError("not a rollout id: it starts with '-'")
     return value
 
 
