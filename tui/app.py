@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
+from platformdirs import user_downloads_dir
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -15,10 +17,18 @@ from tui.session.live import Session
 from tui.session.updates import Update
 
 
+def screenshot_folder() -> Path:
+    """The user's downloads folder where there is one, else the folder rollwatch runs in."""
+    downloads = Path(user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.cwd()
+
+
 class RollwatchApp(App[None]):
     CSS_PATH = "rollwatch.tcss"
     TITLE = "rollwatch"
     COMMAND_PALETTE_BINDING = "ctrl+backslash"
+    BINDINGS = [Binding("escape", "hide_help_panel", "Hide keys", show=False)]
+    """Escape closes the Keys panel, as it closes every other panel and prompt."""
 
     def __init__(
         self, session: Session, *, ui: UiSettings | None = None, run_session: bool = True
@@ -30,13 +40,35 @@ class RollwatchApp(App[None]):
         self._screen: WatchScreen | None = None
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The watch screen's keys as commands, offered only where the key would work."""
-        yield from super().get_system_commands(screen)
+        """Textual's commands, the watch screen's actions on offer, and a screenshot that says
+        where it went (or why it did not)."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
         if isinstance(screen, WatchScreen):
-            for binding in screen.BINDINGS:
-                if isinstance(binding, Binding) and screen.check_action(binding.action, ()):
-                    action = getattr(screen, f"action_{binding.action}")
-                    yield SystemCommand(binding.description, binding.tooltip, action)
+            yield from screen.commands()
+        yield SystemCommand(
+            "Screenshot",
+            "Save an SVG picture of the screen (downloads folder, else the current one)",
+            lambda: self.set_timer(0.1, self.action_save_screenshot),
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_help_panel":
+            return bool(self.screen.query("HelpPanel"))
+        return True
+
+    def action_save_screenshot(self) -> None:
+        folder = screenshot_folder()
+        try:
+            path = self.save_screenshot(path=str(folder))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            self.notify(
+                f"screenshot not saved in {folder}: {reason}", severity="error", markup=False
+            )
+            return
+        self.notify(f"screenshot saved: {path}", title="Screenshot", markup=False)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Role colours as theme variables, so a theme can recolour stable and canary."""

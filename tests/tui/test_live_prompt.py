@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Static
 
 from backends.base import Capability
 from backends.clock import VirtualClock
-from backends.model import Expectation, GateStatus, MetricQuery, Point, QueryResult, Role
+from backends.model import Expectation, GateStatus, MetricQuery, Phase, Point, QueryResult, Role
 from backends.simulator.adapter import Simulator, SimulatorOptions
 from tests.helpers.tui_helpers import actions_done
 from tui.app import RollwatchApp
@@ -145,7 +145,9 @@ async def test_a_step_moved_by_someone_else_while_open_needs_a_fresh_confirmatio
         await actions_done(app)
         await settle(pilot, clock)
         assert (await sim.get_rollout(PRIMARY)).current_step == 2, "Enter after a change is no"
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert app.screen is prompt, "the new step's bake has begun: the name must be typed"
+        assert prompt.query_one("#typed", Input).display
+        assert "judge's bake" in str(prompt.query_one("#details", Static).render())
 
 
 async def test_typed_name_is_cleared_when_the_failing_gates_change(clock: VirtualClock) -> None:
@@ -193,3 +195,24 @@ async def test_the_session_refuses_a_yes_given_before_a_gate_moved(clock: Virtua
         assert (await sim.get_rollout(PRIMARY)).current_step == 1
     finally:
         running.cancel()
+
+
+async def test_enter_after_a_change_lands_on_cancel(clock: VirtualClock) -> None:
+    """Where no name need be typed, a changed prompt moves its focus to Cancel: the Enter
+    meant for the old picture closes it, and nothing is done."""
+    app, sim, _ = degrading_app(clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("a")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ConfirmScreen)
+        await sim.promote(PRIMARY, expect=Expectation.of(await sim.get_rollout(PRIMARY)))
+        await settle(pilot, clock, 1)
+        assert "step 2/7 → 3/7" in str(prompt.query_one("#notice", Static).render())
+        assert not prompt.query_one("#typed", Input).display, "aborting needs no typed name"
+        await pilot.press("enter")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert (await sim.get_rollout(PRIMARY)).phase != Phase.ABORTED

@@ -38,7 +38,16 @@ THEMES = (
 )
 """Textual's built-in themes, the only ones the app has."""
 
-KEYS = {"promote": "p", "promote-full": "P", "abort": "a", "help": "question_mark", "quit": "q"}
+KEYS = {
+    "promote": "p",
+    "promote-full": "P",
+    "abort": "a",
+    "pause": "s",
+    "resume": "c",
+    "retry": "r",
+    "help": "question_mark",
+    "quit": "q",
+}
 """The watch screen's binding ids and their default keys; `[ui] keys` remaps them by id."""
 
 TEXTUAL_KEYS = {
@@ -61,9 +70,17 @@ class UiSettings(BaseModel):
         timedelta(minutes=15), gt=timedelta(0), description="How much history the graphs show."
     )
     theme: str | None = Field(None, description="A Textual theme name; default: the app's own.")
+    bell: bool = Field(
+        True,
+        description="Ring the bell, and notify the desktop where the terminal can, when a gate "
+        "fails, a rollout waits for you, completes or aborts.",
+    )
     keys: dict[str, str] = Field(
         default_factory=dict,
-        description="Remapped keys by binding id: promote, promote-full, abort, help, quit.",
+        description=(
+            "Remapped keys by binding id: promote, promote-full, abort, pause, resume, retry, "
+            "help, quit."
+        ),
     )
 
     @field_validator("theme")

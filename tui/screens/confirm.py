@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from backends.text_safety import printable
 from tui.screens.live_prompt import LivePrompt, PromptView
 from tui.session.decisions import Confirmation
 
@@ -54,7 +55,7 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
     def __init__(self, prompt: LivePrompt) -> None:
         self.prompt = prompt
         view = prompt.view()
-        super().__init__(classes="danger" if view.danger else "")
+        super().__init__()
         self.AUTO_FOCUS = "#typed" if view.require_typed else "#confirm"  # type: ignore[misc]
 
     def compose(self) -> ComposeResult:
@@ -72,7 +73,7 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
                     yield Button(view.button, id="confirm")
 
     def on_mount(self) -> None:
-        self._show(self.prompt.view(), fresh=False)
+        self._show(self.prompt.view(), fresh=bool(self.prompt.moved))
         self.on_resize()
 
     def on_resize(self) -> None:
@@ -84,7 +85,8 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
     def follow(self) -> None:
         """The session moved on: show the prompt as it reads now, asking afresh if needed."""
         fresh = self.prompt.follow()
-        self._show(self.prompt.view(), fresh=fresh)
+        if self.is_mounted:
+            self._show(self.prompt.view(), fresh=fresh)
 
     def _show(self, view: PromptView, *, fresh: bool) -> None:
         self.query_one("#what", Static).update(view.what)
@@ -93,17 +95,19 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
         details.update(view.details or "")
         notice = Text()
         if view.moved:
-            notice.append(f"Changed while open: {'; '.join(view.moved)}. Look again.")
+            notice.append(printable(f"Changed while open: {'; '.join(view.moved)}. Look again."))
         if view.blocked:
-            notice.append(("\n" if view.moved else "") + view.blocked)
+            notice.append(("\n" if view.moved else "") + printable(view.blocked))
         self.query_one("#notice", Static).update(notice)
         self.query_one("#notice").display = bool(notice)
         typed = self.query_one("#typed", Input)
         typed.display = view.require_typed is not None
         if view.require_typed:
             typed.placeholder = f"type {view.require_typed} to promote anyway"
+        danger = view.danger or view.require_typed is not None
+        self.set_class(danger, "danger")
         confirm = self.query_one("#confirm", Button)
-        confirm.variant = "error" if view.danger or view.require_typed else "warning"
+        confirm.variant = "error" if danger else "warning"
         if fresh:
             typed.value = ""
         confirm.disabled = bool(view.blocked) or (

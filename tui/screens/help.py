@@ -1,8 +1,10 @@
-"""The keys, and what each one does."""
+"""The keys, and what each one does: rows and notes are drawn as text, never as markup (a
+key may be `[`)."""
 
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,19 +25,19 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, rows: list[tuple[str, str]], notes: str) -> None:
         super().__init__()
-        self._rows = rows
+        self.rows = rows
         self._notes = notes
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
-        for key, description in self._rows:
-            table.add_row(key, description)
+        for key, description in self.rows:
+            table.add_row(Text(key), Text(description))
         with Vertical():
-            yield Static("[b]rollwatch keys[/b]\n")
+            yield Static(Text("rollwatch keys\n", style="bold"))
             yield Static(table)
-            yield Static(f"\n{self._notes}")
+            yield Static(Text(f"\n{self._notes}"))
 
     def action_close(self) -> None:
         self.dismiss(None)

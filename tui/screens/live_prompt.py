@@ -15,6 +15,7 @@ from rich.text import Text
 
 from backends.base import Capability
 from backends.model import GateStatus
+from backends.text_safety import printable
 from tui import format
 from tui.screens.offers import why_not
 from tui.session.decisions import PROMOTING, changes
@@ -50,7 +51,7 @@ class LivePrompt:
 
     def follow(self) -> bool:
         """Re-read the session; True when the confirmation had to be issued afresh."""
-        before, now = self.confirmation.seen, self.session.seen()
+        before, now = self.confirmation.seen, self.session.seen(self.action)
         if before is None or now is None or before == now:
             return False
         self._reissue(changes(before, now))
@@ -71,7 +72,7 @@ class LivePrompt:
         session, action = self.session, self.action
         rollout = session.rollout
         wording = WORDING[action]
-        what = Text(describe(action, rollout)) if rollout else Text("")
+        what = Text(printable(describe(action, rollout))) if rollout else Text("")
         return PromptView(
             title=wording.title,
             what=what,
@@ -90,10 +91,10 @@ class LivePrompt:
             return None
         text = Text()
         text.append(f"verdict {judgement.status.value.upper()}: ", "bold")
-        text.append(judgement.explanation.rsplit(" — ", 1)[0])
+        text.append(printable(judgement.explanation.rsplit(" — ", 1)[0]))
         for gate in judgement.gates:
             if gate.status != GateStatus.PASS:
-                text.append(f"\n• {gate.explanation}")
+                text.append(f"\n• {printable(gate.explanation)}")
         if judgement.bake_remaining:
             text.append(f"\n• judge's bake: {format.duration(judgement.bake_remaining)} left")
         if self.action in PROMOTING and self.confirmation.overrides:

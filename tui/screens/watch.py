@@ -1,29 +1,34 @@
 """The watch screen: one rollout, its metrics side by side, its steps and events.
 
 It renders only what the session publishes and redraws only the parts an update touched; the
-one timer it runs moves the clocks shown in the header (elapsed, time left in a pause).
+one timer it runs moves the clocks (how long ago the rollout started, how long a pause has
+lasted). Its lines are shared out by `layout.plan` at every size, so nothing on it scrolls.
 """
 
 from __future__ import annotations
 
-from rich.text import Text
+from collections.abc import Iterator
+
 from textual import on
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from backends.base import Capability
 from backends.errors import BackendError
 from backends.model import GateResult, GateStatus, Role, Rollout
-from tui import format
+from backends.text_safety import printable
+from tui.judge.specs import references
 from tui.messages import SessionUpdate
 from tui.render.scales import time_window
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
+from tui.screens.keys import WATCH_BINDINGS, help_rows
+from tui.screens.layout import plan
 from tui.screens.live_prompt import LivePrompt
-from tui.screens.offers import why_not
+from tui.screens.offers import ACTIONS, not_now, unavailable, why_not
 from tui.session.decisions import Confirmation, Refused
 from tui.session.live import Session
 from tui.session.prompts import describe
@@ -34,51 +39,33 @@ from tui.session.updates import (
     MetricsChanged,
     RolloutChanged,
 )
-from tui.theme import theme_color
+from tui.widgets.column_titles import ColumnTitles
 from tui.widgets.event_log import EventLog
 from tui.widgets.gates_panel import GatesPanel
+from tui.widgets.link_banner import LinkBanner, banner_lines
 from tui.widgets.metric_row import MetricRow
 from tui.widgets.rollout_header import RolloutHeader
 from tui.widgets.steps_bar import StepsBar
 
-COMPACT_WIDTH = 100
-COMPACT_HEIGHT = 30
-CHROME_LINES = 5
-"""Header (2), steps (1), column titles (1) and footer (1)."""
-EVENTS_LARGE = 6
-EVENTS_SMALL = 3
-MIN_PLOT_LINES = 5
 SEVERITY = {GateStatus.PASS: 0, GateStatus.PENDING: 1, GateStatus.MARGINAL: 2, GateStatus.FAIL: 3}
 
 
 class WatchScreen(Screen[None]):
-    BINDINGS = [
-        Binding(
-            "p", "promote", "Promote", tooltip="Move the rollout to its next step.", id="promote"
-        ),
-        Binding(
-            "P",
-            "promote_full",
-            "Promote all",
-            tooltip="Skip every remaining step.",
-            id="promote-full",
-        ),
-        Binding("a", "abort", "Abort", tooltip="Send all traffic back to stable.", id="abort"),
-        Binding("question_mark", "help", "Help", tooltip="Show the keys.", id="help"),
-        Binding("q", "quit", "Quit", tooltip="Leave rollwatch; the rollout goes on.", id="quit"),
-    ]
+    BINDINGS = WATCH_BINDINGS
 
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
         self._x_range: tuple[float, float] | None = None
         self._clock_second: int | None = None
+        self._gate_lines = 0
+        self._offers: tuple[tuple[bool, bool], ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield RolloutHeader(id="header")
+        yield RolloutHeader(read_only=self.session.read_only, id="header")
         yield StepsBar(id="steps")
-        yield Static(id="link", classes="link")
-        yield Static(id="columns")
+        yield LinkBanner(id="link")
+        yield ColumnTitles(id="columns")
         with Vertical(id="metrics"):
             for window in self.session.windows.values():
                 if window.spec.show:
@@ -89,7 +76,6 @@ class WatchScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#link").display = False
         self._apply_size()
         self._clock = self.set_interval(1.0, self._tick)
         if self.session.rollout is not None:
@@ -99,39 +85,47 @@ class WatchScreen(Screen[None]):
         self._apply_size()
 
     def _apply_size(self) -> None:
-        """Share the height among the metric rows; rows too short for a plot become bars.
-
-        Wide screens put gates and events side by side under the graphs; small ones stack
-        them, the gates first, because the verdict matters more than the history.
-        """
+        """Share the lines out (`layout.plan`); rows too short for a plot become bars."""
         width, height = self.app.size
-        small = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
-        self.set_class(small, "-compact")
-        gate_lines = 1 + len(self.session.gates)
-        bottom = gate_lines + EVENTS_SMALL if small else max(EVENTS_LARGE, gate_lines)
-        self.query_one("#bottom").styles.height = bottom
-        self.query_one(GatesPanel).styles.height = gate_lines if small else "1fr"
         rows = list(self.query(MetricRow))
-        fixed = CHROME_LINES + bottom
-        per_row = max(2, (height - fixed) // max(1, len(rows)))
-        compact = small or per_row < MIN_PLOT_LINES
-        for row in rows:
-            row.styles.height = per_row
-            row.set_compact(compact)
-        self.query_one("#metrics").styles.height = max(0, min(per_row * len(rows), height - fixed))
+        gated = {name for gate in self.session.gates for name in references(gate).values()}
+        layout = plan(
+            width,
+            height,
+            gated=[row.window.spec.name in gated for row in rows],
+            gates=self._gate_count(),
+            banner=banner_lines(self.query_one(LinkBanner).message, width),
+        )
+        self.set_class(layout.stacked, "-compact")
+        self.query_one(Footer).compact = layout.stacked
+        if layout.banner:
+            self.query_one(LinkBanner).styles.height = layout.banner
+        self.query_one("#bottom").styles.height = layout.bottom
+        self.query_one(GatesPanel).styles.height = layout.gates if layout.stacked else "1fr"
+        for index, row in enumerate(rows):
+            row.display = index in layout.shown
+            row.styles.height = layout.row_height
+            row.set_compact(not layout.plots)
+        self.query_one("#metrics").styles.height = layout.row_height * len(layout.shown)
+
+    def _gate_count(self) -> int:
+        """The gate lines the panel shows: rollwatch's gates, then the controller's."""
+        rollout = self.session.rollout
+        return len(self.session.gates) + len(rollout.controller_gates if rollout else [])
 
     def _tick(self) -> None:
-        """Move the clocks on screen (elapsed time, time left in a pause) when they moved."""
-        if self.session.rollout is not None:
-            now = self.session.clock.now()
-            second = int(now.timestamp())
-            if second == self._clock_second:
-                return
-            self._clock_second = second
-            self.query_one(RolloutHeader).show(self.session.rollout, now)
-            pause = self.session.rollout.pause
-            if pause is not None and pause.until is not None:
-                self.query_one(StepsBar).show(self.session.rollout, now)
+        """Move the clocks on screen when they moved: started ago, a pause's length."""
+        rollout = self.session.rollout
+        if rollout is None:
+            return
+        now = self.session.clock.now()
+        second = int(now.timestamp())
+        if second == self._clock_second:
+            return
+        self._clock_second = second
+        self.query_one(RolloutHeader).show(rollout, now)
+        if rollout.pause is not None:
+            self.query_one(StepsBar).show(rollout, now)
 
     # session updates
 
@@ -149,6 +143,7 @@ class WatchScreen(Screen[None]):
         elif isinstance(update, LinkChanged):
             self._show_links()
         if not isinstance(update, MetricsChanged | EventsAdded):
+            self._refresh_offers()
             for screen in self.app.screen_stack:
                 if isinstance(screen, ConfirmScreen) and screen.prompt.session is self.session:
                     screen.follow()
@@ -172,29 +167,12 @@ class WatchScreen(Screen[None]):
         with self.app.batch_update():
             self.query_one(RolloutHeader).show(rollout, now)
             self.query_one(StepsBar).show(rollout, now)
-            self._show_columns(rollout)
+            self.query_one(ColumnTitles).show(rollout.stable, rollout.canary)
             if rollout.controller_gates:
                 self._show_gates()
-        self.refresh_bindings()
-
-    def _show_columns(self, rollout: Rollout) -> None:
-        text = Text(no_wrap=True, overflow="crop")
-        label_width = 16 if self.has_class("-compact") else 20
-        graph_width = max(10, (self.size.width - label_width) // 2)
-        text.append(" " * label_width)
-        stable = (
-            f"stable {format.revision(rollout.stable.id)} {format.weight(rollout.stable.weight)}"
-        )
-        text.append(
-            stable.ljust(graph_width)[:graph_width], f"bold {theme_color(self.app, 'stable')}"
-        )
-        if rollout.canary:
-            canary = (
-                f"canary {format.revision(rollout.canary.id)} "
-                f"{format.weight(rollout.canary.weight)}"
-            )
-            text.append(canary, f"bold {theme_color(self.app, 'canary')}")
-        self.query_one("#columns", Static).update(text)
+            if self._gate_count() != self._gate_lines:
+                self._gate_lines = self._gate_count()
+                self._apply_size()
 
     def _show_metrics(self, names: frozenset[str]) -> None:
         """Redraw the rows whose data changed, or all of them when the time window moved.
@@ -226,21 +204,50 @@ class WatchScreen(Screen[None]):
 
     def _show_links(self) -> None:
         problems = [f"{source}: {error}" for source, error in self.session.links.items() if error]
-        link = self.query_one("#link", Static)
-        link.display = bool(problems)
-        if problems:
-            link.update("⚠ " + " · ".join(problems) + " — retrying")
+        message = "⚠ " + " · ".join(problems) + " — retrying" if problems else ""
+        banner = self.query_one(LinkBanner)
+        if message != banner.message:
+            banner.show(message)
+            self._apply_size()
+
+    # what is on offer
+
+    def _refresh_offers(self) -> None:
+        """Redraw the footer when what is on offer changed (not on every update)."""
+        offers = tuple(
+            (unavailable(self.session, c) is None, not_now(self.session, c) is None)
+            for c in ACTIONS.values()
+        )
+        if offers != self._offers:
+            self._offers = offers
+            self.refresh_bindings()
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The keys the footer and the Keys panel show: actions not on offer are left out, and
+        those a down link holds back are dimmed. Their keys still run the action, which says
+        why it cannot be done."""
+        shown: dict[str, ActiveBinding] = {}
+        for key, active in super().active_bindings.items():
+            capability = ACTIONS.get(active.binding.action) if active.node is self else None
+            if capability is None:
+                shown[key] = active
+            elif unavailable(self.session, capability) is None:
+                shown[key] = active._replace(enabled=not_now(self.session, capability) is None)
+        return shown
+
+    def commands(self) -> Iterator[SystemCommand]:
+        """The actions on offer, for the command palette (Textual offers Quit itself)."""
+        seen: set[str] = set()
+        for active in self.active_bindings.values():
+            binding = active.binding
+            if not (active.node is self and binding.show) or binding.action in ("quit", *seen):
+                continue
+            seen.add(binding.action)
+            action = getattr(self, f"action_{binding.action}")
+            yield SystemCommand(binding.description, binding.tooltip, action)
 
     # actions
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("promote", "promote_full", "abort"):
-            rollout = self.session.rollout
-            if self.session.read_only:
-                return None
-            if rollout is None or rollout.phase.finished:
-                return None
-        return True
 
     def action_promote(self) -> None:
         self._ask(Capability.PROMOTE)
@@ -251,19 +258,22 @@ class WatchScreen(Screen[None]):
     def action_abort(self) -> None:
         self._ask(Capability.ABORT)
 
+    def action_pause(self) -> None:
+        self._ask(Capability.PAUSE)
+
+    def action_resume(self) -> None:
+        self._ask(Capability.RESUME)
+
+    def action_retry(self) -> None:
+        self._ask(Capability.RETRY)
+
     def action_help(self) -> None:
-        rows = [
-            ("p", "promote: confirm, then move to the next step"),
-            ("P", "promote fully: confirm, then skip every remaining step"),
-            ("a", "abort: confirm, then send all traffic back to stable"),
-            ("?", "this help"),
-            ("ctrl+\\", "command palette: every action by name"),
-            ("q", "quit (the rollout goes on without you)"),
-        ]
+        palette = self.app.get_key_display(Binding(self.app.COMMAND_PALETTE_BINDING, ""))
+        rows = [*help_rows(self, self.active_bindings), (palette, "every action by name")]
         notes = (
-            "Read-only mode: promote and abort are off."
+            "Read-only mode: rollwatch watches and never acts; a key for an action says so."
             if self.session.read_only
-            else ("Nothing happens without a confirmation; the prompt says exactly what will.")
+            else "Nothing happens without a confirmation; the prompt says exactly what will."
         )
         self.app.push_screen(HelpScreen(rows, notes))
 
@@ -271,10 +281,10 @@ class WatchScreen(Screen[None]):
         self.app.exit()
 
     def _ask(self, action: Capability) -> None:
-        """Open the live prompt for `action`, or say at once why it cannot be done now."""
+        """Open the live prompt for `action`, or say at once, in one line, why it cannot be."""
         reason = why_not(self.session, action)
         if reason is not None:
-            self.notify(reason, severity="warning", markup=False)
+            self.notify(printable(reason), severity="warning", markup=False)
             return
         prompt = LivePrompt(self.session, action)
 
@@ -289,6 +299,7 @@ class WatchScreen(Screen[None]):
         try:
             await self.session.execute(confirmation)
         except (Refused, BackendError) as error:
-            self.notify(f"{error}", title="Not done", severity="error", timeout=10, markup=False)
+            reason = printable(str(error))
+            self.notify(reason, title="Not done", severity="error", timeout=10, markup=False)
             return
-        self.notify(what, title="Done", markup=False)
+        self.notify(printable(what), title="Done", markup=False)

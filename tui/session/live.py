@@ -302,15 +302,19 @@ class Session:
         """What the user is about to confirm, fixed to the rollout and gates as they are now."""
         if self.rollout is None:
             raise Refused("the rollout has not been read yet")
+        self._look(self.clock.now().timestamp())
         overrides = self.unhealthy() if action in PROMOTING else ()
-        return issue(action, self.rollout, overrides, self.seen())
+        return issue(action, self.rollout, overrides, self.seen(action))
 
-    def seen(self) -> Seen | None:
-        """The rollout and gates as a prompt shows them now; a yes holds only while they do."""
+    def seen(self, action: Capability) -> Seen | None:
+        """The rollout (and for a promotion, its gates) as a prompt shows them now; a yes to
+        `action` holds only while they do. Aborting, pausing or retrying does not depend on
+        the gates, so a gate that moves does not ask for them again."""
         rollout = self.rollout
         if rollout is None:
             return None
-        judgement = self.judgement
+        promoting = action in PROMOTING
+        judgement = self.judgement if promoting else None
         gates = [*(judgement.gates if judgement else []), *rollout.controller_gates]
         return Seen(
             phase=rollout.phase.value,
@@ -318,14 +322,14 @@ class Session:
             stable=rollout.stable.id,
             canary=rollout.canary.id if rollout.canary else None,
             verdict=judgement.status.value if judgement else None,
-            gates=tuple((g.name, g.status.value) for g in gates),
+            gates=tuple((g.name, g.status.value) for g in gates) if promoting else (),
             baking=bool(judgement and judgement.bake_remaining),
         )
 
     def moved_since(self, confirmation: Confirmation) -> list[str]:
         """What changed since `confirmation` was issued, judged by the clock now."""
         self._look(self.clock.now().timestamp())
-        after = self.seen()
+        after = self.seen(confirmation.action)
         if confirmation.seen is None or after is None:
             return []
         return changes(confirmation.seen, after)

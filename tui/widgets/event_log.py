@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from backends.model import EventLevel, RolloutEvent
+from backends.text_safety import printable
 from tui.theme import theme_color
 
 STYLES = {
@@ -20,7 +21,7 @@ STYLES = {
 
 class EventLog(RichLog):
     DEFAULT_CSS = """
-    EventLog { height: 1fr; background: $surface; overflow-x: hidden; }
+    EventLog { height: 1fr; background: $surface; overflow-x: hidden; scrollbar-size: 0 0; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -30,7 +31,7 @@ class EventLog(RichLog):
         for event in events:
             line = Text(no_wrap=True, overflow="ellipsis")
             line.append(event.time.strftime("%H:%M:%S "), "dim")
-            line.append(event.message, theme_color(self.app, STYLES[event.level]))
+            line.append(printable(event.message), theme_color(self.app, STYLES[event.level]))
             if event.actor:
-                line.append(f" ({event.actor})", "dim")
+                line.append(f" ({printable(event.actor)})", "dim")
             self.write(line)

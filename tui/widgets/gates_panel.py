@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from backends.model import GateResult, GateSource, GateStatus
+from backends.text_safety import printable
 from tui import format
 from tui.judge.verdict import Judgement
 from tui.theme import theme_color
@@ -36,9 +37,10 @@ class GatesPanel(Static):
             label, variable = VERDICTS[judgement.status]
             text.append("verdict ", "bold")
             text.append(f" {label} ", f"bold reverse {theme_color(self.app, variable)}")
-            text.append(f" {judgement.explanation.rsplit(' — ', 1)[0]}")
             if judgement.bake_remaining:
-                text.append(f"  bake {format.duration(judgement.bake_remaining)} left", "bold")
+                remaining = format.duration(judgement.bake_remaining)
+                text.append(f" judge's bake {remaining} left ·", "bold")
+            text.append(f" {printable(judgement.explanation.rsplit(' — ', 1)[0])}")
         for gate in [*(judgement.gates if judgement else []), *controller]:
             text.append("\n")
             self._gate_line(text, gate)
@@ -51,4 +53,4 @@ class GatesPanel(Static):
             text.append(f"{gate.samples:>3}/{gate.samples_needed:<3} ", "dim")
         if gate.source == GateSource.CONTROLLER:
             text.append("controller ", "italic dim")
-        text.append(gate.explanation)
+        text.append(printable(gate.explanation))

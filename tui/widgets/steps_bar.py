@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from backends.model import Phase, Rollout, StepKind
+from backends.text_safety import printable
 from tui import format
 from tui.theme import theme_color
 
@@ -31,6 +32,9 @@ def step_name(rollout: Rollout, index: int) -> str:
 
 
 class StepsBar(Static):
+    """`step 2/7 · paused 1m20s  ✓1 host › ▶confirm › 10% › …`: the clock before the plan, so a
+    narrow terminal cuts the far steps rather than the time."""
+
     DEFAULT_CSS = """
     StepsBar { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
@@ -42,13 +46,17 @@ class StepsBar(Static):
         if total == 0:
             text.append("no steps", "dim")
         elif current is not None and current < total:
-            text.append(f"step {format.position(current, total)} ", "bold")
+            text.append(f"step {format.position(current, total)}", "bold")
         else:
-            text.append(f"done {total}/{total} ", "bold")
+            text.append(f"done {total}/{total}", "bold")
+        clock = step_clock(rollout, now)
+        if clock:
+            text.append(f" · {clock}", "bold")
+        text.append("  ")
         for index in range(total):
             if index:
                 text.append(" › ", "dim")
-            name = step_name(rollout, index)
+            name = printable(step_name(rollout, index))
             if current is None or index > current:
                 text.append(name)
             elif index < current:
@@ -58,6 +66,14 @@ class StepsBar(Static):
                     self.app, "error" if rollout.phase == Phase.ABORTED else "warning"
                 )
                 text.append(f"▶{name}", f"bold reverse {style}")
-        if rollout.pause and rollout.pause.until:
-            text.append(f"  resumes in {format.duration(rollout.pause.until - now)}", "dim")
         self.update(text)
+
+
+def step_clock(rollout: Rollout, now: datetime) -> str:
+    """What the clock counts at this step: the controller's bake step, or a pause's length."""
+    pause = rollout.pause
+    if pause is None or rollout.phase.finished:
+        return ""
+    if pause.until is not None:
+        return f"bake step {format.duration(pause.until - now)} left"
+    return f"paused {format.duration(now - pause.since)}"
