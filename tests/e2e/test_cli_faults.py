@@ -56,6 +56,16 @@ def config(directory: Path, deploy_url: str) -> Path:
     return path
 
 
+def judged_config(directory: Path, deploy_url: str) -> Path:
+    """`config`, but with metrics that answer (the simulator's), so that `promote`, which judges
+    the gates before it acts and never acts on missing data, gets as far as acting."""
+    path = config(directory, deploy_url)
+    deploy = path.read_text().split("\n[metrics]")[0]
+    metrics = starter("simulator", "simulator").split("\n[metrics]", 1)[1]
+    path.write_text(f"{deploy}\n[metrics]{metrics}")
+    return path
+
+
 async def command(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exit:
         await asyncio.to_thread(main, list(args))
@@ -75,7 +85,7 @@ async def test_a_promote_applied_whose_answer_was_lost_says_so(
 ):
     proxy.script = lambda r: Forward(upstream.url) if is_action(r.path) else Relay(upstream.url)
     code, out, err = await command(
-        capsys, "promote", ID, "--config", str(config(tmp_path, proxy.url))
+        capsys, "promote", ID, "--config", str(judged_config(tmp_path, proxy.url))
     )
     assert code == 5 and out == ""
     assert "the promote of shop/checkout-api got no answer" in err
@@ -92,7 +102,7 @@ async def test_a_promote_lost_before_it_arrived_says_it_was_not_applied(
 ):
     proxy.script = lambda r: Drop() if is_action(r.path) else Relay(upstream.url)
     code, out, err = await command(
-        capsys, "promote", ID, "--config", str(config(tmp_path, proxy.url))
+        capsys, "promote", ID, "--config", str(judged_config(tmp_path, proxy.url))
     )
     assert code == 4 and out == ""
     assert "not applied: the rollout is still paused, step 2/7" in err
@@ -114,7 +124,7 @@ async def test_a_promote_whose_rollout_cannot_be_read_again_may_have_been_applie
 
     proxy.script = script
     code, _, err = await command(
-        capsys, "promote", ID, "--config", str(config(tmp_path, proxy.url))
+        capsys, "promote", ID, "--config", str(judged_config(tmp_path, proxy.url))
     )
     assert code == 5
     assert "the rollout cannot be read now" in err and "may have been applied" in err

@@ -18,17 +18,22 @@ from typing import Any
 from backends.base import Capability
 from backends.errors import Unreachable
 from backends.model import Expectation, Rollout
+from backends.text_safety import printable
 from tui import format
 from tui.cli import output
 from tui.cli.arguments import rollout_id
 from tui.cli.outcome import after_lost_answer
+from tui.cli.promotion import judge_promotion, promote
 from tui.cli.records import record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.config.secrets import secret_mask
-from tui.session.decisions import allowed, perform
+from tui.session.decisions import PROMOTING, allowed, perform
+
+EXIT_REFUSED = 1
 
 EPILOG = (
-    "exit codes: 0 done; 1 refused, the rollout moved on; 2 a usage error; 4 failed and not "
+    "exit codes: 0 done; 1 refused: the rollout moved on, or (promote) a gate does not pass "
+    "and no --override says why; 2 a usage error; 4 failed and not "
     "applied; 5 the answer was lost and the action may have been applied (the message says "
     "where the rollout is now)"
 )
@@ -65,6 +70,13 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         )
         if action == Capability.PROMOTE:
             parser.add_argument("--full", action="store_true", help="skip every remaining step")
+            parser.add_argument(
+                "--override",
+                type=reason,
+                metavar="REASON",
+                help="promote although a gate does not pass (refused otherwise, exit 1); the "
+                "override is recorded with who, when, which gates and this reason",
+            )
         if action != Capability.RETRY:
             expect = parser.add_argument_group(
                 "preconditions (default: the rollout as read just before acting)"
@@ -97,8 +109,24 @@ def run(args: argparse.Namespace) -> int:
                 adapter=wired.config.deploy.kind,
             )
             rollout = await chosen_rollout(wired.deploy, args.id)
+            expect = expectation(args, rollout)
+            judged = None
+            if action in PROMOTING:
+                judged = await judge_promotion(wired, rollout, action, expect, args.override)
+                if judged.refused:
+                    print(mask(f"rollwatch: {judged.refused}"), file=sys.stderr)
+                    return EXIT_REFUSED
             try:
-                after = await perform(wired.deploy, rollout.id, action, expectation(args, rollout))
+                if judged is None:
+                    after = await perform(wired.deploy, rollout.id, action, expect)
+                else:
+                    promoted = await promote(judged)
+                    if promoted.after is None:
+                        print(mask(f"rollwatch: {promoted.refused}"), file=sys.stderr)
+                        return EXIT_REFUSED
+                    if promoted.override:
+                        print(mask(promoted.override))
+                    after = promoted.after
             except Unreachable as lost:
                 outcome = await after_lost_answer(wired.deploy, action, rollout, lost)
                 print(mask(f"rollwatch: {outcome.message}"), file=sys.stderr)
@@ -109,6 +137,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(main())
+
+
+def reason(text: str) -> str:
+    """`--override REASON`: words a person will read later, so not empty, on one line."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError('say why the gates are overridden, e.g. "hotfix"')
+    return printable(" ".join(text.split()))
 
 
 def expectation(args: argparse.Namespace, rollout: Rollout) -> Expectation:

@@ -121,6 +121,8 @@ class Confirmation:
     overrides: tuple[str, ...] = ()
     typed: str | None = None
     seen: Seen | None = None
+    reason: str | None = None
+    """Why the person overrides what is not healthy, where they said (`promote --override`)."""
 
     def with_typed(self, typed: str) -> Confirmation:
         return replace(self, typed=typed)
@@ -202,10 +204,11 @@ async def perform(
 
 
 def override_event(confirmation: Confirmation, now: datetime, actor: str) -> RolloutEvent:
-    """The log line that says who promoted over what was not healthy."""
+    """The log line that says who promoted over what was not healthy, when, and why if said."""
+    why = f' — "{confirmation.reason}"' if confirmation.reason else ""
     return RolloutEvent(
         time=now,
-        message=f"override: promoted over {', '.join(confirmation.overrides)}",
+        message=f"override: promoted over {', '.join(confirmation.overrides)}{why}",
         level=EventLevel.ACTION,
         actor=actor,
     )

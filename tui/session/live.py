@@ -128,9 +128,10 @@ class Session:
             group.create_task(self._poll())
             group.create_task(self._judge_by_clock())
 
-    async def snapshot(self) -> Rollout:
-        """Read the rollout once, fetch every window once and judge: what `status` prints."""
-        self._accept(await self.deploy.get_rollout(self.rollout_id))
+    async def snapshot(self, rollout: Rollout | None = None) -> Rollout:
+        """Read the rollout once (unless the caller just read it: `rollout`), fetch every
+        window once and judge: what `status` prints, and what `promote` answers to."""
+        self._accept(rollout or await self.deploy.get_rollout(self.rollout_id))
         await self.refresh_metrics()
         assert self.rollout is not None
         return self.rollout
