@@ -93,7 +93,7 @@ async def test_a_gate_failing_while_the_prompt_is_open_needs_a_fresh_typed_confi
         details = str(prompt.query_one("#details", Static).render())
         assert "error rate" in details and "verdict PASS" not in details
         changed = str(prompt.query_one("#notice", Static).render())
-        assert "error rate pass → fail" in changed
+        assert "error rate pass → fail" in changed and "verdict PASS → " in changed
         assert not any(e.message.startswith("override") for e in app.session.events)
 
         await pilot.click("#typed")

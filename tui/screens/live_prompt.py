@@ -47,6 +47,8 @@ class LivePrompt:
         self.session = session
         self.action = action
         self.confirmation = session.confirmation(action)
+        self.opened = self.confirmation.seen
+        """What the prompt showed when it opened: `moved` is told against it."""
         self.moved: tuple[str, ...] = ()
 
     def follow(self) -> bool:
@@ -64,9 +66,13 @@ class LivePrompt:
             self._reissue(moved)
         return bool(moved)
 
-    def _reissue(self, moved: list[str]) -> None:
-        self.moved = tuple(moved)
+    def _reissue(self, latest: list[str]) -> None:
+        """A fresh confirmation; `moved` tells everything that changed since the prompt opened
+        (or the latest change, where things moved and came back)."""
         self.confirmation = self.session.confirmation(self.action)
+        now = self.confirmation.seen
+        since_open = changes(self.opened, now) if self.opened and now else []
+        self.moved = tuple(since_open or latest)
 
     def view(self) -> PromptView:
         session, action = self.session, self.action
