@@ -1,27 +1,32 @@
 """A notice on screen: a toast, and the bell and desktop notification where they are wanted.
 
-The toast is for whoever looks at the screen; the bell and the desktop notification are for
-whoever looked away, so `[ui] bell = false` silences them and leaves the toast.
+The toast is for whoever looks at another screen than the rollout's (the overview, another
+rollout): the rollout's own screen already shows the failing gate or the new phase. The bell and
+the desktop notification are for whoever looked away; `[ui] bell = false` silences them.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from textual.app import App
 from textual.notifications import SeverityLevel
 
 from tui.notify import tell_terminal
+from tui.screens.watch import WatchScreen
 from tui.session.notices import Notice, NoticeKind
 
 
-def alert(app: App[object], notice: Notice, *, bell: bool) -> None:
+def alert(app: App[Any], notice: Notice, *, bell: bool) -> None:
     severity: SeverityLevel = "information"
     if notice.kind.bad:
         severity = "error"
     elif notice.kind == NoticeKind.WAITING:
         severity = "warning"
-    app.notify(notice.message, title=notice.title, severity=severity, timeout=10, markup=False)
+    screen = app.screen
+    if not (isinstance(screen, WatchScreen) and screen.session.rollout_id == notice.rollout_id):
+        app.notify(notice.message, title=notice.title, severity=severity, timeout=10, markup=False)
     # Textual has no public call for raw terminal output; it writes its own OSC 52 this way.
     driver = app._driver
     if driver is not None and not app.is_headless:

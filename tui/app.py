@@ -1,8 +1,9 @@
-"""The Textual app: a thin shell that runs one session and shows its watch screen."""
+"""The Textual app: a thin shell that shows one session's watch screen, or starts at a home
+screen that runs its own work: the overview of every rollout, or a replay."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from platformdirs import user_downloads_dir
@@ -10,10 +11,16 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tui.alerts import alert
 from tui.config.ui import UiSettings
 from tui.messages import SessionUpdate
+from tui.screens.overview import OverviewScreen
+from tui.screens.replay import ReplayWatch
 from tui.screens.watch import WatchScreen
 from tui.session.live import Session
+from tui.session.notices import Notice, Notices
+from tui.session.overview import Overview
+from tui.session.replaying import Player
 from tui.session.updates import Update
 
 
@@ -31,12 +38,19 @@ class RollwatchApp(App[None]):
     """Escape closes the Keys panel, as it closes every other panel and prompt."""
 
     def __init__(
-        self, session: Session, *, ui: UiSettings | None = None, run_session: bool = True
+        self,
+        session: Session | None = None,
+        *,
+        ui: UiSettings | None = None,
+        run_session: bool = True,
+        home: Callable[[], Screen[None]] | None = None,
     ) -> None:
+        """One `session` on its watch screen, or a `home` screen that runs its own sessions."""
         super().__init__()
         self.session = session
         self.ui = ui or UiSettings()
         self._run_session = run_session
+        self._home = home
         self._screen: WatchScreen | None = None
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -78,12 +92,35 @@ class RollwatchApp(App[None]):
         if self.ui.theme:
             self.theme = self.ui.theme
         self.set_keymap(self.ui.keys)
+        if self._home is not None:
+            self.push_screen(self._home())
+            return
+        assert self.session is not None, "an app without a home screen shows a session"
         self._screen = WatchScreen(self.session)
         self.push_screen(self._screen)
         self.session.subscribe(self._forward)
         if self._run_session:
+            self.session.subscribe(Notices(self.session, self._alert, already=False))
             self.run_worker(self.session.run(), name="session", group="session")
+
+    def _alert(self, notice: Notice) -> None:
+        alert(self, notice, bell=self.ui.bell)
 
     def _forward(self, update: Update) -> None:
         if self._screen is not None:
             self._screen.post_message(SessionUpdate(update))
+
+
+def overview_app(
+    overview: Overview, open_session: Callable[[str], Session], *, ui: UiSettings | None = None
+) -> RollwatchApp:
+    """The app on the overview of every rollout; each one opened gets its session."""
+    settings = ui or UiSettings()
+    return RollwatchApp(
+        ui=settings, home=lambda: OverviewScreen(overview, open_session, bell=settings.bell)
+    )
+
+
+def replay_app(player: Player, *, speed: float, ui: UiSettings | None = None) -> RollwatchApp:
+    """The app on a recording, played `speed` times as fast as it was recorded."""
+    return RollwatchApp(ui=ui, home=lambda: ReplayWatch(player, speed=speed))

@@ -9,9 +9,10 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from backends.clock import VirtualClock
-from backends.simulator.adapter import Simulator
-from tui.app import RollwatchApp
-from tui.session.demo import virtual_demo
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tui.app import RollwatchApp, overview_app
+from tui.session.demo import SEED, demo_wiring, virtual_demo
+from tui.session.overview import Overview
 
 SETTLE_ROUNDS = 5
 """Rounds of (app handles its messages, session runs what is due): enough for a poll, its
@@ -28,6 +29,15 @@ def demo_app(
     """The watch screen on the demo's rollout, with the simulator behind it."""
     session, sim = virtual_demo(clock, scenario, read_only=read_only, actor=actor)
     return RollwatchApp(session), sim
+
+
+def overview_demo_app(
+    clock: VirtualClock, scenario: str = "healthy"
+) -> tuple[RollwatchApp, Simulator]:
+    """The overview of the demo's world, each rollout opened on a session as the demo's."""
+    sim = Simulator(clock, SimulatorOptions(scenario=scenario, seed=SEED, actor="tester"))
+    wiring = demo_wiring(sim)
+    return overview_app(Overview(sim, clock), wiring.session, ui=wiring.config.ui), sim
 
 
 async def settle(pilot: Pilot[None], clock: VirtualClock, seconds: float = 0) -> None:

@@ -96,6 +96,12 @@ class Replay:
         return datetime.fromtimestamp(self.header.t, self.clock.now().tzinfo)
 
     @property
+    def first(self) -> str | None:
+        """The rollout recorded first: what a recording of the overview opens on."""
+        firsts = [(history[0][0], rid) for rid, history in self._snapshots.items() if history]
+        return min(firsts)[1] if firsts else None
+
+    @property
     def ends(self) -> float:
         """Unix time of the recording's last answer."""
         last = [h[-1][0] for h in self._snapshots.values() if h]

@@ -84,7 +84,6 @@ def test_status_without_an_id_follows_the_first_rollout_in_progress(capsys):
         (["wait", "--backend", "simulator", "--scenario", "healthy"], "unrecognized arguments"),
         (["promote", "shop/checkout-api", "--expect-step", "0"], "counted from 1, as shown"),
         (["abort", "shop/checkout-api", "--expect-step", "-1"], "counted from 1, as shown"),
-        ([], "required: COMMAND"),
     ],
 )
 def test_mistakes_get_one_line_and_exit_2(args: list[str], needle: str):

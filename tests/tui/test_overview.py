@@ -5,12 +5,11 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from backends.clock import VirtualClock
-from backends.model import GateStatus
-from tests.helpers.overview_app import overview_app
+from backends.model import Expectation, GateStatus
 from tui.screens.attached import AttachedWatch
 from tui.screens.overview import OverviewScreen
 from tui.session.overview import Urgency
-from tui.virtual_app import settle
+from tui.virtual_app import overview_demo_app, settle
 from tui.widgets.rollout_table import RolloutTable
 
 
@@ -19,7 +18,7 @@ def shown(app) -> list[str]:
 
 
 async def test_rollouts_that_need_a_person_come_first(clock: VirtualClock):
-    app, _ = overview_app(clock)
+    app, _ = overview_demo_app(clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, clock)
         assert isinstance(app.screen, OverviewScreen)
@@ -40,7 +39,7 @@ async def test_rollouts_that_need_a_person_come_first(clock: VirtualClock):
 
 
 async def test_enter_attaches_and_escape_comes_back_to_the_same_row(clock: VirtualClock):
-    app, _ = overview_app(clock)
+    app, _ = overview_demo_app(clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, clock)
         await pilot.press("down")
@@ -62,7 +61,7 @@ async def test_enter_attaches_and_escape_comes_back_to_the_same_row(clock: Virtu
 
 
 async def test_an_attached_sessions_verdict_ranks_its_row(clock: VirtualClock):
-    app, _ = overview_app(clock, "error-spike")
+    app, _ = overview_demo_app(clock, "error-spike")
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, clock)
         await pilot.press("enter")
@@ -78,7 +77,7 @@ async def test_an_attached_sessions_verdict_ranks_its_row(clock: VirtualClock):
 
 
 async def test_slash_filters_and_escape_clears(clock: VirtualClock):
-    app, _ = overview_app(clock)
+    app, _ = overview_demo_app(clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, clock)
         await pilot.press("slash")
@@ -102,7 +101,7 @@ async def test_slash_filters_and_escape_clears(clock: VirtualClock):
 
 
 async def test_o_opens_the_highlighted_rollouts_change(clock: VirtualClock, monkeypatch):
-    app, _ = overview_app(clock)
+    app, _ = overview_demo_app(clock)
     opened: list[str] = []
     monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -113,10 +112,10 @@ async def test_o_opens_the_highlighted_rollouts_change(clock: VirtualClock, monk
         assert opened == ["https://git.example.com/shop/pulls/4824"], "inventory's pull request"
 
 
-async def test_an_attached_rollouts_moments_are_toasted_wherever_the_person_is(
+async def test_an_attached_rollouts_moments_are_toasted_off_its_own_screen(
     clock: VirtualClock, monkeypatch
 ):
-    app, _ = overview_app(clock, "error-spike")
+    app, sim = overview_demo_app(clock, "healthy")
     toasts: list[tuple[str, str]] = []
     monkeypatch.setattr(
         app, "notify", lambda message, *, title="", **kwargs: toasts.append((title, message))
@@ -125,9 +124,28 @@ async def test_an_attached_rollouts_moments_are_toasted_wherever_the_person_is(
         await settle(pilot, clock)
         await pilot.press("enter")
         await settle(pilot, clock, 10)
-        assert ("checkout-api waits for you", "pause until confirmed") in toasts
+        assert toasts == [], "the wait the person opened the rollout for is on screen already"
         await pilot.press("escape")
-        for _ in range(30):
-            await settle(pilot, clock, 20)
+        rollout = await sim.get_rollout("shop/checkout-api")
+        await sim.promote(rollout.id, expect=Expectation.of(rollout), full=True)
+        for _ in range(12):
+            await settle(pilot, clock, 10)
         assert isinstance(app.screen, OverviewScreen)
-        assert any(title == "checkout-api gate failed" for title, _ in toasts)
+        assert any(title == "checkout-api rolled out" for title, _ in toasts), toasts
+
+
+async def test_a_gate_failing_on_the_rollouts_own_screen_is_not_toasted(
+    clock: VirtualClock, monkeypatch
+):
+    app, _ = overview_demo_app(clock, "error-spike")
+    toasts: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, *, title="", **kwargs: toasts.append(title))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("enter")
+        for _ in range(6):
+            await settle(pilot, clock, 20)
+        assert isinstance(app.screen, AttachedWatch)
+        assert app.screen.session.judgement is not None
+        assert app.screen.session.judgement.status == GateStatus.FAIL
+        assert toasts == [], "the gates panel shows it; a toast would cover the graphs"

@@ -24,6 +24,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     simulator_options(parser)
     parser.add_argument("--read-only", action="store_true", help="hide promote and abort")
+    watch.record_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     config = configured("simulator", None, given)
 
     async def main() -> int:
-        return await watch.show(from_config(config), None, read_only=args.read_only, quiet=True)
+        return await watch.show(
+            from_config(config), None, read_only=args.read_only, quiet=True, record=args.record
+        )
 
     return asyncio.run(main())

@@ -23,6 +23,7 @@ from tui.cli import (
     judge,
     link,
     listing,
+    replay,
     serve,
     sim_serve,
     status,
@@ -39,7 +40,20 @@ EXIT_BACKEND = 4
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
-COMMANDS = (demo, watch, listing, status, wait, link, actions, judge, serve, config, sim_serve)
+COMMANDS = (
+    demo,
+    watch,
+    listing,
+    status,
+    wait,
+    link,
+    actions,
+    judge,
+    replay,
+    serve,
+    config,
+    sim_serve,
+)
 """In the order `rollwatch --help` lists them."""
 
 
@@ -61,7 +75,8 @@ def build_parser() -> tuple[_Parser, dict[str, tuple[argparse.ArgumentParser, Ca
     parser = _Parser(
         prog="rollwatch",
         description="Watch a progressive deployment roll out: stable and canary side by side, "
-        "health gates, and a confirmation before anything moves on.",
+        "health gates, and a confirmation before anything moves on. Without a command: the "
+        "overview of every rollout (`rollwatch watch`).",
     )
     parser.add_argument("--version", action="version", version=f"rollwatch {_version()}")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -76,8 +91,12 @@ def build_parser() -> tuple[_Parser, dict[str, tuple[argparse.ArgumentParser, Ca
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Run one command; with none (or only options) run `watch`, which opens the overview."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help", "--version")):
+        words = ["watch", *words]
     parser, commands = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(words)
     own, run = commands[args.command]
     if extra:
         own.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -62,7 +62,7 @@ class Attachments:
             self.screens[rollout_id] = screen
             self._owner.app.install_screen(screen, name=f"watch {rollout_id}")
             session.subscribe(lambda update: self._forward(screen, update))
-            session.subscribe(Notices(session, self._tell))
+            session.subscribe(Notices(session, self._tell, already=False))
             self._owner.run_worker(session.run(), name=f"session {rollout_id}", group="session")
         return self.screens[rollout_id]
 

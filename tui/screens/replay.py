@@ -115,4 +115,6 @@ class ReplayWatch(WatchScreen):
         again = player.rewound()
         again.paused = player.paused
         await self.app.switch_screen(ReplayWatch(again, speed=self.speed, at=target))
-        await player.stop()
+
+    async def on_unmount(self) -> None:
+        await self.player.stop()

@@ -53,13 +53,18 @@ ENDS = {
 class Notices:
     """Follows one session; calls `tell` once per moment, never for what was already so.
 
-    A rollout that already waits when first seen is told (someone opened it to decide); one
-    already finished is not (there is nothing left to decide).
+    A rollout that already waits when first seen is told (a pipeline's hook wants to know) unless
+    `already` is off; one already finished is not (there is nothing left to decide).
     """
 
-    def __init__(self, session: Session, tell: Callable[[Notice], None]) -> None:
+    def __init__(
+        self, session: Session, tell: Callable[[Notice], None], *, already: bool = True
+    ) -> None:
+        """`already=False` keeps quiet about a wait that was there when the rollout was first
+        seen: on screen the person who opened it is looking at it."""
         self.session = session
         self._tell = tell
+        self._already = already
         self._rollout: Rollout | None = None
         self._failed: set[str] = set()
 
@@ -76,13 +81,12 @@ class Notices:
         before, self._rollout = self._rollout, rollout
         if before is not None and _canary(before) != _canary(rollout):
             self._failed = set()
-        if rollout.awaits_decision and not (before is not None and before.awaits_decision):
+        began = rollout.awaits_decision and not (before is not None and before.awaits_decision)
+        if began and (before is not None or self._already):
             step = rollout.step_at(rollout.current_step)
             what = step.label if step else rollout.message
             self._notice(NoticeKind.WAITING, "waits for you", what or "paused for a decision")
-        if rollout.phase in ENDS and (before is None or before.phase != rollout.phase):
-            if before is None:
-                return
+        if before is not None and rollout.phase in ENDS and before.phase != rollout.phase:
             kind, said = ENDS[rollout.phase]
             self._notice(kind, said, rollout.message or said)
 

@@ -64,9 +64,11 @@ class Player:
         self.start = self.header.t
         self.clock = VirtualClock(datetime.fromtimestamp(self.start, UTC))
         self.wiring: Wiring = from_config(self.config, self.clock)
-        chosen = rollout_id or self.header.rollout
+        backend = self.wiring.deploy
+        assert isinstance(backend, Replay)
+        chosen = rollout_id or self.header.rollout or backend.first
         if chosen is None:
-            raise ConfigError(f"{path}: the recording names no rollout to replay")
+            raise ConfigError(f"{path}: the recording holds no rollout to replay")
         self.session: Session = self.wiring.session(chosen, read_only=True)
         self.paused = False
         self._task: asyncio.Task[None] | None = None
