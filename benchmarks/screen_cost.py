@@ -9,7 +9,7 @@ Every case runs in its own tmux terminal on a private tmux server:
 - streaming: `rollwatch demo --speed 10` (a new sample per metric every second) and the peer at
   each size, side by side in time, so a busy machine weighs on both: CPU of one core, bytes
   written to the terminal per second, RSS, and the first frame as `screen-cost` sees it;
-- idle: `--speed 0.01`, where no sample arrives and no clock on screen moves while it is
+- idle: `--speed 0.001`, where no sample arrives and no clock on screen moves while it is
   measured: what the app costs when nothing changes (target: ~0 CPU, nothing written);
 - slow: `--speed 1`, a sample every 10 s and the seconds of the elapsed time;
 - twenty metrics: the watch screen with 20 graphs pairs, streaming at speed 10;
@@ -22,6 +22,7 @@ Every case runs in its own tmux terminal on a private tmux server:
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import re
@@ -77,12 +78,19 @@ class Terminal:
     def screen(self, name: str) -> str:
         return self.tmux("capture-pane", "-p", "-t", name)
 
-    def wait_for(self, name: str, seen: Callable[[str], bool], timeout: float = 10.0) -> None:
-        """Return once the screen satisfies `seen`, polling as fast as tmux answers."""
+    def wait_for(
+        self, name: str, seen: Callable[[str], bool], timeout: float = 10.0, every: float = 0.005
+    ) -> None:
+        """Return once the screen satisfies `seen`, looking `every` seconds.
+
+        Each look starts a tmux client: looking without a pause would take the CPU the
+        program under test needs on a small machine, and slow down what it measures.
+        """
         start = time.perf_counter()
         while time.perf_counter() - start < timeout:
             if seen(self.screen(name)):
                 return
+            time.sleep(every)
         raise TimeoutError(f"{name}: the screen did not change within {timeout:.0f} s")
 
 
@@ -138,7 +146,9 @@ def first_data_frame(term: Terminal, command: Sequence[str], size: str = "160x48
     start = time.perf_counter()
     term.start(name, size, command)
     try:
-        term.wait_for(name, lambda screen: len(DATA_GLYPHS.findall(screen)) > 20, timeout=30)
+        term.wait_for(
+            name, lambda screen: len(DATA_GLYPHS.findall(screen)) > 20, timeout=30, every=0.02
+        )
         return time.perf_counter() - start
     finally:
         term.tmux("kill-session", "-t", name)
@@ -148,26 +158,36 @@ def key_latency(
     term: Terminal,
     command: Sequence[str],
     keys: tuple[str, str],
-    marker: str,
+    marker: str | None,
     *,
     warm: float,
     rounds: int,
 ) -> list[float]:
-    """Open and close a screen `rounds` times, at random moments between data ticks."""
+    """Seconds from sending `keys[0]` until `marker` shows, at random moments between ticks.
+
+    `keys[1]` closes what the first opened, untimed: Escape waits for the rest of a possible
+    escape sequence in every terminal program, which says nothing about the program. With no
+    `marker` the screen is not watched at all (a second apart instead), so that the program's
+    own timing (`key_timing.py`) is taken without tmux clients competing for the CPU.
+    """
     name = f"key{random.randrange(10**6)}"
     term.start(name, "160x48", command)
     latencies = []
     try:
         if warm:
-            term.wait_for(name, lambda screen: bool(screen.strip()), timeout=30)
+            term.wait_for(name, lambda screen: bool(screen.strip()), timeout=30, every=0.1)
             time.sleep(warm)
         for _ in range(rounds):
             for key, shown in ((keys[0], True), (keys[1], False)):
                 time.sleep(random.uniform(0.3, 1.3))
                 start = time.perf_counter()
                 term.tmux("send-keys", "-t", name, key)
-                term.wait_for(name, lambda screen, s=shown: (marker in screen) == s)
-                latencies.append(time.perf_counter() - start)
+                if marker is None:
+                    time.sleep(1.0)
+                    continue
+                term.wait_for(name, lambda screen, s=shown: (marker in screen) == s, every=0.01)
+                if shown:
+                    latencies.append(time.perf_counter() - start)
     finally:
         term.tmux("kill-session", "-t", name)
     return latencies
@@ -209,7 +229,7 @@ IDLE_TARGET = Target(0.5, 0)
 
 
 def _kb(value: float) -> str:
-    return f"{value / 1000:.1f} KB/s"
+    return f"{value / 1000:.1f} KB/s" if value >= 100 else f"{value:.0f} B/s"
 
 
 def _verdict(cost: Cost, target: Target | None, peer: Cost | None) -> str:
@@ -288,11 +308,11 @@ def quiet_and_crowded(bench: Bench) -> None:
     config = twenty_metrics_config(bench.term.home, 10)
     twenty_command = [*bench.rollwatch, "watch", "shop/checkout-api", "--config", str(config)]
     idle, slow, twenty = side_by_side(
-        lambda: bench.cost("160x48", bench.demo("0.01")),
+        lambda: bench.cost("160x48", bench.demo("0.001")),
         lambda: bench.cost("160x48", bench.demo("1")),
         lambda: bench.cost("160x48", twenty_command),
     )
-    print(row("idle (speed 0.01)", "160x48", idle, None, IDLE_TARGET), flush=True)
+    print(row("idle (speed 0.001)", "160x48", idle, None, IDLE_TARGET), flush=True)
     print(row("slow (speed 1)", "160x48", slow, None, None), flush=True)
     print(row("20 metrics", "160x48", twenty, None, None), flush=True)
 
@@ -309,17 +329,33 @@ def first_frames(bench: Bench) -> None:
 
 
 def key_presses(bench: Bench) -> None:
+    """Through the terminal (tmux, polled), then inside the program (`key_timing.py`)."""
     term, warm, rounds = bench.term, bench.warm, bench.rounds
+    timing = [sys.executable, str(ROOT / "benchmarks" / "key_timing.py")]
+    ours_log, peer_log = term.home / "ours.keys", term.home / "peer.keys"
+    ours_timed = [*timing, str(ours_log), "-m", *bench.demo("10")[2:]]
+    peer_timed = [*timing, str(peer_log), *bench.peer[1:]]
+    help_keys, palette_keys = ("?", "Escape"), ("C-p", "Escape")
     floor = key_latency(term, ["cat"], ("x", "BSpace"), "x", warm=0, rounds=rounds)
     ours = key_latency(
-        term, bench.demo("10"), ("?", "Escape"), "rollwatch keys", warm=warm, rounds=rounds
+        term, bench.demo("10"), help_keys, "rollwatch keys", warm=warm, rounds=rounds
     )
     peer = key_latency(
-        term, bench.peer, ("C-p", "Escape"), "Search for commands", warm=warm, rounds=rounds
+        term, bench.peer, palette_keys, "Search for commands", warm=warm, rounds=rounds
     )
-    print(f"key press while streaming, rollwatch ? / Escape: {_spread(ours)}; target < 50 ms")
-    print(f"key press while streaming, peer ctrl+p / Escape: {_spread(peer)}")
-    print(f"the terminal's floor (a key echoed by cat):      {_spread(floor)}")
+    key_latency(term, ours_timed, help_keys, None, warm=warm, rounds=rounds)
+    key_latency(term, peer_timed, palette_keys, None, warm=warm, rounds=rounds)
+    print(f"key press while streaming, rollwatch ? (help):    {_spread(ours)}; target < 50 ms")
+    print(f"  inside rollwatch (key event to frame written):  {_spread(_opened(ours_log))}")
+    print(f"key press while streaming, peer ctrl+p (palette): {_spread(peer)}")
+    print(f"  inside the peer:                                {_spread(_opened(peer_log))}")
+    print(f"the terminal's floor (a key echoed by cat):       {_spread(floor)}")
+
+
+def _opened(log: Path) -> list[float]:
+    """The logged times of the keys that opened a screen (the timed ones; Escape closes)."""
+    lines = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+    return [float(seconds) for key, seconds in lines if key != "escape"] or [math.nan]
 
 
 CASES = ("streaming", "quiet", "first", "keys")

@@ -102,3 +102,25 @@ async def test_a_theme_change_recolours_without_drawing_again():
         assert limit.style is not None and limit.style.color is not None
         assert limit.style.color.triplet is not None
         assert limit.style.color.triplet.hex.lower() == error.lower()
+
+
+async def test_a_graph_under_other_screens_draws_when_they_close():
+    from textual.screen import Screen
+
+    app = OneGraph()
+    async with app.run_test(size=(80, 12)) as pilot:
+        graph = app.query_one(MetricGraph)
+        graph.show(data(100))
+        await pilot.pause()
+        draws = graph.draws
+        await app.push_screen(Screen())
+        await app.push_screen(Screen())
+        await pilot.pause()
+        assert not graph.screen.is_current
+        graph.show(data(101))
+        await pilot.pause()
+        assert graph.draws == draws, "nobody can see it"
+        app.pop_screen()
+        app.pop_screen()
+        await pilot.pause()
+        assert graph.draws == draws + 1

@@ -74,10 +74,14 @@ class MetricGraph(Widget):
             return
         self._data = data
         self._version += 1
-        if self.is_on_screen and self._drawn is not None and self._drawn[1] == self.size:
+        if self._shown() and self._drawn is not None and self._drawn[1] == self.size:
             self._redraw_changes()
         else:
             self.refresh()
+
+    def _shown(self) -> bool:
+        """On a screen the user can see (the top one or one under a dialog), in view."""
+        return self.screen.is_current and self.is_on_screen
 
     def watch_compact(self) -> None:
         self.refresh()
