@@ -18,7 +18,9 @@ from backends.connection.limits import limited_lines, read_limited
 from backends.errors import BadResponse
 from backends.http.events import read_events
 
-LINE = st.text(alphabet=st.characters(blacklist_characters="\r\n"), max_size=30)
+LINE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=30
+)
 EOL = st.sampled_from(["\n", "\r\n", "\r"])
 
 
