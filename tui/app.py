@@ -112,12 +112,22 @@ class RollwatchApp(App[None]):
 
 
 def overview_app(
-    overview: Overview, open_session: Callable[[str], Session], *, ui: UiSettings | None = None
+    overview: Overview,
+    open_session: Callable[[str], Session],
+    *,
+    ui: UiSettings | None = None,
+    read_only: bool = False,
 ) -> RollwatchApp:
     """The app on the overview of every rollout; each one opened gets its session."""
     settings = ui or UiSettings()
     return RollwatchApp(
-        ui=settings, home=lambda: OverviewScreen(overview, open_session, bell=settings.bell)
+        ui=settings,
+        home=lambda: OverviewScreen(
+            overview,
+            open_session,
+            bell=settings.bell,
+            read_only=read_only or settings.read_only,
+        ),
     )
 
 

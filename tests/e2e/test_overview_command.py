@@ -17,7 +17,7 @@ class Opened:
     def __init__(self) -> None:
         self.calls: list[tuple[object, object]] = []
 
-    def __call__(self, overview, open_session, *, ui=None):
+    def __call__(self, overview, open_session, *, ui=None, read_only=False):
         self.calls.append((overview, open_session))
         return self
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from backends.clock import VirtualClock
 from backends.model import Expectation, GateStatus
+from backends.simulator.adapter import Simulator, SimulatorOptions
+from tui.app import overview_app
 from tui.screens.attached import AttachedWatch
 from tui.screens.overview import OverviewScreen
-from tui.session.overview import Urgency
+from tui.session.demo import SEED, demo_wiring
+from tui.session.overview import Overview, Urgency
 from tui.virtual_app import overview_demo_app, settle
 from tui.widgets.rollout_table import RolloutTable
 
@@ -149,3 +152,19 @@ async def test_a_gate_failing_on_the_rollouts_own_screen_is_not_toasted(
         assert app.screen.session.judgement is not None
         assert app.screen.session.judgement.status == GateStatus.FAIL
         assert toasts == [], "the gates panel shows it; a toast would cover the graphs"
+
+
+async def test_read_only_says_so_and_opens_rollouts_read_only(clock: VirtualClock):
+    sim = Simulator(clock, SimulatorOptions(seed=SEED, actor="tester"))
+    wiring = demo_wiring(sim)
+    app = overview_app(
+        Overview(sim, clock),
+        lambda rollout: wiring.session(rollout, read_only=True),
+        read_only=True,
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        assert "READ-ONLY" in str(app.screen.query_one("#summary", Static).render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AttachedWatch) and app.screen.session.read_only

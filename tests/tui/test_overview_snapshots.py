@@ -75,6 +75,9 @@ def test_replay_paused(snap_compare, recording: Path, size: tuple[int, int]):
         await pilot.press("right_square_bracket")
         await settle(pilot, player.clock)
         await pilot.press("left_square_bracket")
+        await pilot.pause()
+        replaying = [w for w in pilot.app.workers if w.group == "replay"]
+        await pilot.app.workers.wait_for_complete(replaying)
         await settle(pilot, player.clock)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

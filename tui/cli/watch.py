@@ -82,7 +82,8 @@ async def show(
                 return session
 
             overview = Overview(wired.deploy, wired.clock)
-            await overview_app(overview, open_session, ui=wired.config.ui).run_async()
+            app = overview_app(overview, open_session, ui=wired.config.ui, read_only=read_only)
+            await app.run_async()
             return 0
         rollout = await chosen_rollout(wired.deploy, rollout_id, quiet=quiet)
         session = watched.session(rollout.id, read_only=read_only)

@@ -73,10 +73,16 @@ class OverviewScreen(Screen[None]):
     """
 
     def __init__(
-        self, overview: Overview, open_session: Callable[[str], Session], *, bell: bool = True
+        self,
+        overview: Overview,
+        open_session: Callable[[str], Session],
+        *,
+        bell: bool = True,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
         self.overview = overview
+        self.read_only = read_only
         self.attachments = Attachments(
             self, overview, open_session, lambda notice: alert(self.app, notice, bell=bell)
         )
@@ -95,12 +101,25 @@ class OverviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.overview.subscribe(self._post)
         self.run_worker(self.overview.run(), name="overview", group="overview")
+        self.run_worker(self._clocks(), name="overview clocks", group="overview")
         self._show_rows(frozenset())
-        self.set_interval(1.0, self._tick)
         self.query_one(RolloutTable).focus()
 
     def _post(self, update: OverviewUpdate) -> None:
         self.post_message(OverviewChanged(update))
+
+    async def _clocks(self) -> None:
+        """Move the paused-for and age columns once a second of the overview's own clock.
+
+        The overview's clock, not the screen's timer: a sped-up demo's clocks run as fast as
+        its rollouts, and a virtual clock's picture is the same however fast the tests run.
+        """
+        while True:
+            await self.overview.clock.sleep(1.0)
+            self._tick()
+
+    def on_screen_resume(self) -> None:
+        self._tick()
 
     def _tick(self) -> None:
         if self.app.screen is self:
@@ -129,6 +148,9 @@ class OverviewScreen(Screen[None]):
         counts = self.overview.counts()
         total = sum(counts.values())
         text = Text(no_wrap=True, overflow="ellipsis")
+        if self.read_only:
+            text.append(" READ-ONLY ", f"bold reverse {theme_color(self.app, 'warning')}")
+            text.append(" ")
         text.append("rollwatch", "bold")
         if not self.overview.listed:
             text.append("  reading the rollouts…", "dim")

@@ -72,7 +72,7 @@ class ReplayWatch(WatchScreen):
     async def _begin(self) -> None:
         if self._at:
             await self.player.advance(self._at)
-        self._show_badge()
+        self._moved()
         self.set_interval(TICK, self._play)
 
     def _forward(self, update: Update) -> None:
@@ -81,6 +81,11 @@ class ReplayWatch(WatchScreen):
     async def _play(self) -> None:
         if not self.player.paused and self.player.position < self.player.length:
             await self.player.advance(TICK * self.speed)
+        self._moved()
+
+    def _moved(self) -> None:
+        """The recording's clock moved: its clocks on screen and the badge follow at once."""
+        self._tick()
         self._show_badge()
 
     def _show_badge(self) -> None:
@@ -110,7 +115,7 @@ class ReplayWatch(WatchScreen):
         target = min(max(0.0, player.position + seconds), player.length)
         if target >= player.position:
             await player.advance(target - player.position)
-            self._show_badge()
+            self._moved()
             return
         again = player.rewound()
         again.paused = player.paused
