@@ -34,8 +34,19 @@ class RollwatchApp(App[None]):
     CSS_PATH = "rollwatch.tcss"
     TITLE = "rollwatch"
     COMMAND_PALETTE_BINDING = "ctrl+backslash"
-    BINDINGS = [Binding("escape", "hide_help_panel", "Hide keys", show=False)]
-    """Escape closes the Keys panel, as it closes every other panel and prompt."""
+    BINDINGS = [
+        Binding("escape", "hide_help_panel", "Hide keys", show=False),
+        Binding(
+            "o",
+            "open_change",
+            "Open change",
+            tooltip="Open the rollout's change (its pull request) in the browser.",
+            show=False,
+            id="open-change",
+        ),
+    ]
+    """Escape closes the Keys panel, as it closes every other panel and prompt; `o` opens the
+    watched rollout's change, where the deploy system names one."""
 
     def __init__(
         self,
@@ -61,6 +72,12 @@ class RollwatchApp(App[None]):
                 yield command
         if isinstance(screen, WatchScreen):
             yield from screen.commands()
+            if self._change_url() is not None:
+                yield SystemCommand(
+                    "Open the change",
+                    "Open the rollout's change (its pull request) in the browser",
+                    self.action_open_change,
+                )
         yield SystemCommand(
             "Screenshot",
             "Save an SVG picture of the screen (downloads folder, else the current one)",
@@ -70,7 +87,22 @@ class RollwatchApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hide_help_panel":
             return bool(self.screen.query("HelpPanel"))
+        if action == "open_change":
+            return self._change_url() is not None
         return True
+
+    def _change_url(self) -> str | None:
+        screen = self.screen
+        if isinstance(screen, WatchScreen) and screen.session.rollout is not None:
+            return screen.session.rollout.change.url
+        return None
+
+    def action_open_change(self) -> None:
+        """The change's page in the browser: the terminal's, or the one showing `serve`."""
+        url = self._change_url()
+        if url is not None:
+            self.open_url(url)
+            self.notify(url, title="Opening the change", markup=False)
 
     def action_save_screenshot(self) -> None:
         folder = screenshot_folder()

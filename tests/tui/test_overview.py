@@ -12,7 +12,7 @@ from tui.screens.attached import AttachedWatch
 from tui.screens.overview import OverviewScreen
 from tui.session.demo import SEED, demo_wiring
 from tui.session.overview import Overview, Urgency
-from tui.virtual_app import overview_demo_app, settle
+from tui.virtual_app import demo_app, overview_demo_app, settle
 from tui.widgets.rollout_table import RolloutTable
 
 
@@ -168,3 +168,16 @@ async def test_read_only_says_so_and_opens_rollouts_read_only(clock: VirtualCloc
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, AttachedWatch) and app.screen.session.read_only
+
+
+async def test_o_on_the_watch_screen_opens_its_change(clock: VirtualClock, monkeypatch):
+    app, _ = demo_app(clock)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("o")
+        await pilot.pause()
+        assert opened == ["https://git.example.com/shop/pulls/4821"]
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Open the change" in titles
