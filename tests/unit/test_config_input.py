@@ -179,7 +179,7 @@ def test_control_characters_in_a_key_cannot_break_the_line_or_reach_the_terminal
     text = with_line("[ui]", '[ui]\n"\\u001b]0;owned\\u0007\\n\\u001b[2J" = 1')
     message = fails(text)
     assert message.startswith(f"rollwatch.toml:{line_of(text, 'owned')}: ui.\\x1b]0;owned\\x07")
-    assert message.endswith(": unknown key; use one of: read_only, window, theme, keys")
+    assert message.endswith(": unknown key; use one of: read_only, window, theme, bell, keys")
 
 
 @pytest.mark.parametrize(
