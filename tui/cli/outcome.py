@@ -6,9 +6,9 @@ command reads the rollout once more and says which it was. The action carried th
 it was decided on, so a second try on a rollout that did move on is refused rather than
 applied; the message still says so, because a script should not have to find that out.
 
-Exit codes of the action commands: 0 done, 1 refused because the rollout moved on, 2 a usage
-error, 4 failed and not applied (trying again is safe), 5 the answer was lost and the rollout
-has moved since, or cannot be read: the action may have been applied.
+Exit codes of the action commands: 0 done, 1 refused (the rollout moved on, or a gate does not
+pass a promote), 2 a usage error, 4 failed and not applied (trying again is safe), 5 the answer
+was lost and the rollout has moved since, or cannot be read: the action may have been applied.
 """
 
 from __future__ import annotations
