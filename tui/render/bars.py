@@ -7,8 +7,10 @@ column stands as high as the highest sample in it, in eighths of a cell.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from tui.render.braille import Points, gap_limit
+from tui.render.labels import column_of
 from tui.render.picture import Ink, Picture, Row
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -44,7 +46,9 @@ def bars(
     x_range: tuple[float, float],
     y_range: tuple[float, float],
     points: Points,
+    vlines: Sequence[float] = (),
 ) -> Picture:
+    """The series as bars; `vlines` (the steps) as marks in the cells the bars leave empty."""
     if width <= 0 or height <= 0:
         return ()
     y0, y1 = y_range
@@ -54,10 +58,18 @@ def bars(
         None if peak is None else max(1, min(levels, round((peak - y0) / span * levels)))
         for peak in column_peaks(points, x_range, width)
     ]
+    marked = {column_of(t, x_range, width) for t in vlines} - {None}
     rows = []
     for line in range(height - 1, -1, -1):
         text = "".join(
             " " if top is None else BLOCKS[min(8, max(0, top - line * 8))] for top in tops
         )
-        rows.append(Row(text, bytes(Ink.SERIES if c != " " else Ink.BLANK for c in text)))
+        inks = bytes(Ink.SERIES if c != " " else Ink.BLANK for c in text)
+        if marked:
+            cells = [
+                ("│", Ink.MARK) if c == " " and i in marked else (c, inks[i])
+                for i, c in enumerate(text)
+            ]
+            text, inks = "".join(c for c, _ in cells), bytes(ink for _, ink in cells)
+        rows.append(Row(text, inks))
     return tuple(rows)

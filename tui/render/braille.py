@@ -122,11 +122,13 @@ def braille(
     *,
     hlines: Iterable[float] = (),
     vlines: Iterable[float] = (),
+    dashes: Iterable[float] = (),
 ) -> Picture:
-    """The series in braille dots; `hlines` (a gate's limit) and `vlines` (steps) as rules.
+    """The series in braille dots; `hlines` (a gate's limit), `dashes` (what the gate judges,
+    a mean) and `vlines` (steps) as rules.
 
-    Rules are box-drawing lines (─ in LIMIT ink, │ in MARK ink, ┼ where they cross) in the
-    cells the series leaves empty, so a limit reads as a line and never as data.
+    Rules are box-drawing lines (─ in LIMIT ink, ┄ and │ in MARK ink, ┼ where a limit crosses
+    a step) in the cells the series leaves empty, so a rule reads as a line and never as data.
     """
     bits = [[0] * width for _ in range(height)]
     rules = [[""] * width for _ in range(height)]
@@ -139,6 +141,10 @@ def braille(
             cell = min(int((t - x0) / (x1 - x0) * width), width - 1)
             for ruled in rules:
                 ruled[cell] = "│"
+    for v in dashes:
+        if y0 <= v <= y1 and y1 > y0:
+            ruled = rules[round((y1 - v) / (y1 - y0) * (height * 4 - 1)) >> 2]
+            ruled[:] = [rule or "┄" for rule in ruled]
     for v in hlines:
         if y0 <= v <= y1 and y1 > y0:
             ruled = rules[round((y1 - v) / (y1 - y0) * (height * 4 - 1)) >> 2]
@@ -158,7 +164,7 @@ def braille(
     )
 
 
-RULE_INKS = {"": Ink.BLANK, "│": Ink.MARK, "─": Ink.LIMIT, "┼": Ink.LIMIT}
+RULE_INKS = {"": Ink.BLANK, "│": Ink.MARK, "┄": Ink.MARK, "─": Ink.LIMIT, "┼": Ink.LIMIT}
 
 
 def _row(bits: list[int], rules: list[str]) -> Row:

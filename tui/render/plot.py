@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from tui.render.bars import bars
 from tui.render.braille import braille
+from tui.render.labels import step_names, time_axis
 from tui.render.picture import Picture, Row
 from tui.render.scales import tick_label
 
@@ -29,6 +30,12 @@ class Plot:
     """Values a gate compares with (a threshold, a mean), drawn across the plot."""
     vlines: Sequence[float] = field(default_factory=tuple)
     """Times of the rollout's step changes, drawn top to bottom."""
+    vlabels: Sequence[str] = field(default_factory=tuple)
+    """The name of each step change in `vlines`, written beside its mark."""
+    dashes: Sequence[float] = field(default_factory=tuple)
+    """Values a gate judges (a mean over its window), drawn as dashed rules."""
+    now: float | None = None
+    """Where now is: the bottom line says how long the window is and where now falls."""
 
 
 def draw(plot: Plot, width: int, height: int, *, ticks: bool, compact: bool) -> Picture:
@@ -40,7 +47,7 @@ def draw(plot: Plot, width: int, height: int, *, ticks: bool, compact: bool) -> 
     if area < 2:
         return tuple(Row.blank(width) for _ in range(height))
     if compact or height < MIN_BRAILLE_LINES:
-        picture = bars(area, height, plot.x_range, plot.y_range, plot.points)
+        picture = bars(area, height, plot.x_range, plot.y_range, plot.points, plot.vlines)
     else:
         picture = braille(
             area,
@@ -50,7 +57,12 @@ def draw(plot: Plot, width: int, height: int, *, ticks: bool, compact: bool) -> 
             plot.points,
             hlines=plot.hlines,
             vlines=plot.vlines,
+            dashes=plot.dashes,
         )
+        marks = tuple(zip(plot.vlines, plot.vlabels, strict=False))
+        picture = step_names(picture, plot.x_range, marks)
+        if plot.now is not None:
+            picture = time_axis(picture, plot.x_range, plot.now)
     if not gutter:
         return picture
     return tuple(left + right for left, right in zip(gutter, picture, strict=True))

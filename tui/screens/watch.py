@@ -20,6 +20,7 @@ from backends.base import Capability
 from backends.errors import BackendError
 from backends.model import GateResult, GateStatus, Role, Rollout
 from backends.text_safety import printable
+from tui import format
 from tui.judge.specs import references
 from tui.messages import SessionUpdate
 from tui.render.scales import time_window
@@ -45,7 +46,7 @@ from tui.widgets.gates_panel import GatesPanel
 from tui.widgets.link_banner import LinkBanner, banner_lines
 from tui.widgets.metric_row import MetricRow
 from tui.widgets.rollout_header import RolloutHeader
-from tui.widgets.steps_bar import StepsBar
+from tui.widgets.steps_bar import StepsBar, step_name
 
 SEVERITY = {GateStatus.PASS: 0, GateStatus.PENDING: 1, GateStatus.MARGINAL: 2, GateStatus.FAIL: 3}
 
@@ -60,6 +61,8 @@ class WatchScreen(Screen[None]):
         self._clock_second: int | None = None
         self._gate_lines = 0
         self._offers: tuple[tuple[bool, bool], ...] = ()
+        self._step_names: dict[float, str] = {}
+        """Each step change's name (`3 10%`), by the time the session marked it."""
 
     def compose(self) -> ComposeResult:
         yield RolloutHeader(read_only=self.session.read_only, id="header")
@@ -157,13 +160,16 @@ class WatchScreen(Screen[None]):
             key = gate.metric or gate.name
             if key not in by_metric or SEVERITY[gate.status] > SEVERITY[by_metric[key].status]:
                 by_metric[key] = gate
+        specs = {spec.name: spec for spec in self.session.gates}
         with self.app.batch_update():
             self.query_one(GatesPanel).show(judgement, controller)
             for row in self.query(MetricRow):
-                row.set_gate(by_metric.get(row.window.spec.name))
+                shown = by_metric.get(row.window.spec.name)
+                row.set_gate(shown, specs.get(shown.name) if shown else None)
 
     def _show_rollout(self, rollout: Rollout) -> None:
         now = self.session.clock.now()
+        self._name_step_change(rollout)
         with self.app.batch_update():
             self.query_one(RolloutHeader).show(rollout, now)
             self.query_one(StepsBar).show(rollout, now)
@@ -173,6 +179,18 @@ class WatchScreen(Screen[None]):
             if self._gate_count() != self._gate_lines:
                 self._gate_lines = self._gate_count()
                 self._apply_size()
+
+    def _name_step_change(self, rollout: Rollout) -> None:
+        """Name the session's latest step change after the step the rollout is now at: the
+        session marks a change before it publishes the rollout that made it."""
+        changes = self.session.step_changes
+        if not changes or changes[-1] in self._step_names or rollout.current_step is None:
+            return
+        if rollout.current_step < rollout.step_count:
+            number = format.step_number(rollout.current_step, rollout.step_count)
+            self._step_names[changes[-1]] = f"{number} {step_name(rollout, rollout.current_step)}"
+        if len(self._step_names) > 2 * (changes.maxlen or len(changes)):
+            self._step_names = {t: n for t, n in self._step_names.items() if t in changes}
 
     def _show_metrics(self, names: frozenset[str]) -> None:
         """Redraw the rows whose data changed, or all of them when the time window moved.
@@ -185,11 +203,13 @@ class WatchScreen(Screen[None]):
         x_range = time_window(self._canary_start(), now, span)
         moved = x_range != self._x_range
         self._x_range = x_range
-        markers = [t for t in self.session.step_changes if t >= x_range[0]]
+        self.query_one(ColumnTitles).show_span(now - x_range[0])
+        marks = [(t, self._step_names.get(t, "")) for t in self.session.step_changes]
+        marks = [(t, name) for t, name in marks if t >= x_range[0]]
         with self.app.batch_update():
             for row in self.query(MetricRow):
                 if moved or row.window.spec.name in names:
-                    row.update_window(x_range, markers)
+                    row.update_window(x_range, marks, now)
             self._tick()
         self._clock.reset()
 

@@ -94,7 +94,7 @@ class Session:
         self.memory_for: str | None = None
         self.bake_started: float | None = None
         self.step_changes: deque[float] = deque(maxlen=EVENTS_KEPT)
-        """When the rollout moved to a new step: marked on dependency graphs."""
+        """When the rollout moved to a new step: marked on every graph."""
         self.windows = {spec.name: MetricWindow(spec, window) for spec in specs}
         self.rollout: Rollout | None = None
         self.events: deque[RolloutEvent] = deque(maxlen=EVENTS_KEPT)

@@ -1,4 +1,5 @@
-"""The line over the graphs that names their columns: stable on the left, canary on the right.
+"""The line over the graphs that names their columns: stable on the left, canary on the right,
+and over the labels how much time the graphs span.
 
 It is laid out by the same rules as the metric rows below it (a label column, then two graphs
 of equal width), so each title sits over its graph at every terminal size; each title fits its
@@ -15,6 +16,7 @@ from textual.widgets import Static
 from backends.model import Revision
 from backends.text_safety import printable
 from tui import format
+from tui.render.labels import span_label
 from tui.theme import theme_color
 
 
@@ -62,3 +64,9 @@ class ColumnTitles(Horizontal):
     def show(self, stable: Revision, canary: Revision | None) -> None:
         self.query_one("#stable-title", ColumnTitle).show(stable)
         self.query_one("#canary-title", ColumnTitle).show(canary)
+
+    def show_span(self, seconds: float) -> None:
+        """How much time the graphs below span, up to now: the time axis of rows too short
+        to draw one."""
+        pad = self.query_one("#pad", Static)
+        pad.update(Text(f"{span_label(seconds)} → now ", style="dim", justify="right"))

@@ -35,11 +35,27 @@ class GraphData:
     y_range: tuple[float, float] = (0.0, 1.0)
     threshold: float | None = None
     markers: Sequence[float] = field(default_factory=tuple)
-    """Times of the rollout's step changes, drawn on dependency graphs."""
+    """Times of the rollout's step changes, marked on every graph."""
+    marker_names: Sequence[str] = field(default_factory=tuple)
+    """Each step change's name, written beside its mark."""
+    judged: float | None = None
+    """The value the gate judges (the mean over its window), drawn as a dashed rule."""
+    now: float | None = None
+    """Where now falls in `x_range`: the time axis is told from it."""
+    own_scale: bool = False
+    """This graph has a scale of its own (a pair too far apart to share one): its ticks show."""
 
     def plot(self) -> Plot:
-        hlines = () if self.threshold is None else (self.threshold,)
-        return Plot(self.points, self.x_range, self.y_range, hlines, tuple(self.markers))
+        return Plot(
+            self.points,
+            self.x_range,
+            self.y_range,
+            hlines=() if self.threshold is None else (self.threshold,),
+            vlines=tuple(self.markers),
+            vlabels=tuple(self.marker_names),
+            dashes=() if self.judged is None else (self.judged,),
+            now=self.now,
+        )
 
 
 class MetricGraph(Widget):
@@ -56,7 +72,8 @@ class MetricGraph(Widget):
         super().__init__(id=id)
         self.color_variable = color_variable
         self.ticks = ticks
-        """The right graph of a pair shares the left one's scale and leaves the ticks out."""
+        """The right graph of a pair shares the left one's scale and leaves the ticks out,
+        unless its data has a scale of its own (`GraphData.own_scale`)."""
         self._data = GraphData()
         self._version = 0
         self._picture: Picture = ()
@@ -98,7 +115,11 @@ class MetricGraph(Widget):
     def _draw(self) -> None:
         width, height = self.size
         self._picture = draw(
-            self._data.plot(), width, height, ticks=self.ticks, compact=self.compact
+            self._data.plot(),
+            width,
+            height,
+            ticks=self.ticks or self._data.own_scale,
+            compact=self.compact,
         )
         self._drawn = (self._version, self.size, self.compact)
         self.draws += 1

@@ -1,12 +1,19 @@
 """One metric: its name, latest values, gate badge, and stable and canary side by side.
 
-Both graphs share one x-range (the screen's time window) and one y-range (round numbers around
-the pair's extremes, kept while the data still fills them), so the eye compares them without
-reading ticks and a new sample redraws only the cells it touches; a dependency metric gets one
-wide graph with the rollout's step changes marked.
+Both graphs share one x-range (the screen's time window, its start and "now" written on the
+bottom line) and the rollout's step changes, marked and named on every graph. They share one
+y-range (round numbers around the pair's extremes, kept while the data still fills them) so the
+eye compares them without reading ticks, unless the two sides are too far apart for one scale
+to say anything about the smaller (a 5 % canary's request rate): then each has its own, with
+its own ticks. The canary's graph draws what its gate compares: the limit as a rule and, for a
+gate on an aggregate over a window, that aggregate as a dashed rule, the number the label
+shows beside the badge. A dependency metric gets one wide graph.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +23,9 @@ from textual.widgets import Static
 
 from backends.model import GateResult, GateStatus, Role
 from tui import format
+from tui.judge.specs import GateSpec, RelativeGate, ThresholdGate
+from tui.judge.stats.sample import aggregate
+from tui.render.labels import span_label
 from tui.render.scales import value_range
 from tui.session.windows import MetricWindow
 from tui.theme import theme_color
@@ -79,9 +89,10 @@ class MetricRow(Horizontal):
         self.window = window
         self.gate: GateResult | None = None
         self.compact = False
-        self._drawn: tuple[tuple[float, float], list[float]] | None = None
-        """The x-range and markers of the last draw, to redraw when only the gate changed."""
-        self._y_range: tuple[float, float] | None = None
+        self.gate_spec: GateSpec | None = None
+        self._drawn: tuple[tuple[float, float], list[tuple[float, str]], float] | None = None
+        """The x-range, marks and now of the last draw, to redraw when only the gate changed."""
+        self._y_ranges: dict[str, tuple[float, float]] = {}
 
     def compose(self) -> ComposeResult:
         yield MetricLabel(id="label")
@@ -91,35 +102,65 @@ class MetricRow(Horizontal):
     def on_mount(self) -> None:
         self._label()
 
-    def update_window(self, x_range: tuple[float, float], markers: list[float]) -> None:
-        self._drawn = (x_range, markers)
-        roles = self.window.roles
-        series = {role: self.window.window(role).points for role in roles}
+    def update_window(
+        self, x_range: tuple[float, float], marks: list[tuple[float, str]], now: float
+    ) -> None:
+        self._drawn = (x_range, marks, now)
+        split = self.window.spec.split
+        series = {role: self.window.window(role).points for role in self.window.roles}
         threshold = self.gate.threshold if self.gate else None
-        values = [v for points in series.values() for _, v in points]
-        if threshold is not None:
-            values.append(threshold)
-        y_range = self._y_range = value_range(values, self._y_range)
-        graphs = ("stable", "canary") if self.window.spec.split else ("stable",)
-        for graph_id, role in zip(graphs, roles, strict=False):
+        judged = self.judged(now)
+        extra = [v for v in (threshold, judged) if v is not None]
+        own = split and apart(series.get(Role.STABLE, ()), series.get(Role.CANARY, ()))
+        graphs = ("stable", "canary") if split else ("stable",)
+        shared = self._range("shared", [v for p in series.values() for _, v in p] + extra)
+        for graph_id, role in zip(graphs, self.window.roles, strict=False):
+            judges = role != Role.STABLE or not split
+            y_range = shared
+            if own:
+                values = [v for _, v in series[role]] + (extra if judges else [])
+                y_range = self._range(graph_id, values)
             self.query_one(f"#{graph_id}", MetricGraph).show(
                 GraphData(
                     points=series[role],
                     x_range=x_range,
                     y_range=y_range,
-                    threshold=threshold
-                    if role != Role.STABLE or not self.window.spec.split
-                    else None,
-                    markers=() if self.window.spec.split else tuple(markers),
+                    threshold=threshold if judges else None,
+                    markers=tuple(t for t, _ in marks),
+                    marker_names=tuple(name for _, name in marks),
+                    judged=judged if judges else None,
+                    now=now,
+                    own_scale=own,
                 )
             )
         self._label()
 
-    def set_gate(self, gate: GateResult | None) -> None:
+    def _range(self, key: str, values: list[float]) -> tuple[float, float]:
+        """A y range kept per graph (or for the pair), so noise does not rescale it."""
+        kept = self._y_ranges.get(key)
+        self._y_ranges[key] = value_range(values, kept)
+        return self._y_ranges[key]
+
+    def judged(self, now: float) -> float | None:
+        """What the gate judges, where it is an aggregate of the canary over a window (a
+        threshold or relative gate): computed as the gate computes it, so the label and the
+        dashed rule show the gate's own number, not the last sample."""
+        spec = self.gate_spec
+        if not isinstance(spec, ThresholdGate | RelativeGate):
+            return None
+        role = Role.CANARY if self.window.spec.split else Role.ALL
+        since = now - spec.window.total_seconds()
+        values = [v for t, v in self.window.window(role).points if t > since and math.isfinite(v)]
+        if len(values) < spec.min_samples:
+            return None
+        value = aggregate(values, spec.aggregate)
+        return value if math.isfinite(value) else None
+
+    def set_gate(self, gate: GateResult | None, spec: GateSpec | None = None) -> None:
         """Show the gate's badge; redraw the graphs when the line they draw for it moved."""
         moved = (gate.threshold if gate else None) != (self.gate.threshold if self.gate else None)
-        self.gate = gate
-        if moved and self._drawn is not None:
+        self.gate, self.gate_spec = gate, spec
+        if self._drawn is not None and (moved or self.judged(self._drawn[2]) is not None):
             self.update_window(*self._drawn)
         else:
             self._label()
@@ -144,9 +185,9 @@ class MetricRow(Horizontal):
         for role in self.window.roles:
             last = self.window.window(role).last
             color = theme_color(self.app, "stable" if role != Role.CANARY else "canary")
-            name = {Role.STABLE: "stable", Role.CANARY: "canary", Role.ALL: "now"}[role]
-            text.append(f"{name:<7}", color)
-            text.append(format.value(last[1] if last else None, spec.unit))
+            name = {Role.STABLE: "stable ", Role.CANARY: "canary ", Role.ALL: ""}[role]
+            text.append(f"{name}last ", color)
+            text.append(format.value(last[1] if last else None))
             text.append("\n")
         if self.window.error:
             text.append("⚠ query failed", theme_color(self.app, "error"))
@@ -154,6 +195,11 @@ class MetricRow(Horizontal):
             text.append("⚠ no canary series", theme_color(self.app, "warning"))
         else:
             label, variable = badge(self.gate)
+            judged = self.judged(self._drawn[2]) if self._drawn else None
+            gate = self.gate_spec
+            if judged is not None and isinstance(gate, ThresholdGate | RelativeGate):
+                window = span_label(gate.window.total_seconds())
+                label = f"{label[0]} {window} {gate.aggregate} {format.value(judged)}"
             text.append(label, theme_color(self.app, variable))
         return text
 
@@ -173,3 +219,17 @@ class MetricRow(Horizontal):
         for i, (value, color) in enumerate(values):
             text.append(("" if i == 0 else " │ ") + value, color)
         return text
+
+
+APART = 5.0
+"""Two sides whose largest values differ more than this many times get a scale each."""
+
+
+def apart(stable: Sequence[tuple[float, float]], canary: Sequence[tuple[float, float]]) -> bool:
+    """Whether one scale for both would flatten the smaller side into its bottom fifth: a
+    canary with 5 % of the traffic next to a stable with 95 %."""
+    tops = [
+        max((abs(v) for _, v in side if math.isfinite(v)), default=0.0) for side in (stable, canary)
+    ]
+    low, high = min(tops), max(tops)
+    return low > 0 and high > APART * low
