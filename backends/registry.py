@@ -8,8 +8,9 @@ the two apart lets `config check` validate a table without connecting anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Generic, TypeVar
 
@@ -78,8 +79,15 @@ class AdapterImportError(ImportError):
         super().__init__(f"the {name} {kind} adapter cannot load: {reason}")
 
 
+@cache
+def _scanned(find: Callable[..., Iterable[EntryPoint]], group: str) -> dict[str, EntryPoint]:
+    """The group's entry points of every installed distribution, read once per process: the scan
+    opens each distribution's metadata. Keyed by `find`, so a replaced `entry_points` is read."""
+    return {ep.name: ep for ep in find(group=group)}
+
+
 def _entry_points(group: str) -> dict[str, EntryPoint]:
-    return {ep.name: ep for ep in entry_points(group=group)}
+    return _scanned(entry_points, group)
 
 
 def adapter_names(group: str) -> list[str]:

@@ -1,14 +1,17 @@
 """The `rollwatch` command line: the parser, and the exit codes every command keeps.
 
 Each command lives in its own module with `add_command(subparsers)` and `run(args)`; this one
-only assembles them. A user error ends the same way everywhere: one line naming the problem
-and the fix, exit code 2, no traceback. An outside system that stays down ends with exit code 4
-and its own words.
+only assembles them, importing only the module of the command given: a command does not pay for
+loading the others (the first frame of `rollwatch demo` waits on every import).
+
+A user error ends the same way everywhere: one line naming the problem and the fix, exit code 2,
+no traceback. An outside system that stays down ends with exit code 4 and its own words.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,20 +19,6 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from backends.errors import BackendError, Conflict
-from tui.cli import (
-    actions,
-    config,
-    demo,
-    judge,
-    link,
-    listing,
-    replay,
-    serve,
-    sim_serve,
-    status,
-    wait,
-    watch,
-)
 from tui.cli.arguments import UsageError
 from tui.config.errors import ConfigError
 from tui.session.decisions import Refused
@@ -40,21 +29,25 @@ EXIT_BACKEND = 4
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
-COMMANDS = (
-    demo,
-    watch,
-    listing,
-    status,
-    wait,
-    link,
-    actions,
-    judge,
-    replay,
-    serve,
-    config,
-    sim_serve,
-)
-"""In the order `rollwatch --help` lists them."""
+COMMANDS = {
+    "demo": "demo",
+    "watch": "watch",
+    "list": "listing",
+    "status": "status",
+    "wait": "wait",
+    "link": "link",
+    "promote": "actions",
+    "abort": "actions",
+    "retry": "actions",
+    "pause": "actions",
+    "resume": "actions",
+    "judge": "judge",
+    "replay": "replay",
+    "serve": "serve",
+    "config": "config",
+    "sim-serve": "sim_serve",
+}
+"""Each command's module in tui.cli, in the order `rollwatch --help` lists them."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,8 +63,14 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser() -> tuple[_Parser, dict[str, tuple[argparse.ArgumentParser, Callable[..., int]]]]:
-    """The parser, and for each command name its own parser and the function that runs it."""
+def build_parser(
+    command: str | None = None,
+) -> tuple[_Parser, dict[str, tuple[argparse.ArgumentParser, Callable[..., int]]]]:
+    """The parser, and for each command name its own parser and the function that runs it.
+
+    Given a known `command`, only that command's module is loaded and only its parser added;
+    otherwise every command is, so that `--help` and a misspelt command list them all.
+    """
     parser = _Parser(
         prog="rollwatch",
         description="Watch a progressive deployment roll out: stable and canary side by side, "
@@ -82,7 +81,9 @@ def build_parser() -> tuple[_Parser, dict[str, tuple[argparse.ArgumentParser, Ca
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subs.required = True
     commands: dict[str, tuple[argparse.ArgumentParser, Callable[..., int]]] = {}
-    for module in COMMANDS:
+    names = [COMMANDS[command]] if command in COMMANDS else dict.fromkeys(COMMANDS.values())
+    for name in names:
+        module = importlib.import_module(f"tui.cli.{name}")
         before = set(subs.choices)
         module.add_command(subs)
         for name in subs.choices.keys() - before:
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     words = list(sys.argv[1:] if argv is None else argv)
     if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help", "--version")):
         words = ["watch", *words]
-    parser, commands = build_parser()
+    parser, commands = build_parser(words[0])
     args, extra = parser.parse_known_args(words)
     own, run = commands[args.command]
     if extra:
