@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.arguments import UsageError, rollout_id
 from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.session.live import Session
 from tui.session.overview import Overview
-from tui.session.recording import Recorder
 from tui.session.wiring import Wiring
+
+if TYPE_CHECKING:
+    from tui.session.recording import Recorder
 
 
 def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -99,8 +101,11 @@ async def show(
 
 
 def _recorder(path: Path | None, wired: Wiring) -> Recorder | None:
+    """Loaded only when asked for: the recording format is not on the way to the first frame."""
     if path is None:
         return None
+    from tui.session.recording import Recorder
+
     try:
         return Recorder(path, wired.clock)
     except OSError as error:
