@@ -7,8 +7,6 @@ import math
 
 from backends.errors import InvalidId
 from backends.ids import id_parts
-from backends.simulator.adapter import MAX_SPEED
-from backends.simulator.world import SCENARIOS
 from tui.config.durations import TIMEOUT, DurationError, parse_duration
 
 
@@ -40,7 +38,13 @@ def rollout_id(text: str) -> str:
 
 
 def speed(text: str) -> float:
-    """How many times faster than real time the simulator runs, within what it can show."""
+    """How many times faster than real time the simulator runs, within what it can show.
+
+    The simulator is loaded here and in `simulator_options`, not with this module: `link` and
+    `serve` share these types and start without it.
+    """
+    from backends.simulator.adapter import MAX_SPEED
+
     value = positive(text)
     if value > MAX_SPEED:
         raise argparse.ArgumentTypeError(f"{text!r} is too fast; at most {MAX_SPEED:g}")
@@ -61,6 +65,8 @@ def simulator_options(parser: argparse.ArgumentParser) -> None:
     Only `demo` and `sim-serve` run a simulator of their own; every other command reaches it
     as `--backend simulator -o scenario=...`.
     """
+    from backends.simulator.world import SCENARIOS
+
     parser.add_argument(
         "--scenario",
         default="healthy",
