@@ -16,7 +16,8 @@ from tui.session.demo import demo_session
 
 FIELDS = {
     "id", "service", "namespace", "kind", "phase", "message", "awaits_decision", "step",
-    "canary_weight", "revisions", "change", "started_at", "verdict", "gates", "links", "result",
+    "canary_weight", "revisions", "change", "started_at", "verdict", "gates", "links", "outcome",
+    "result",
 }  # fmt: skip
 
 

@@ -41,6 +41,8 @@ def status(r: RolloutRecord) -> str:
     if r.revisions.canary:
         lines.append(f"  canary   {r.revisions.canary} ({format.weight(r.canary_weight)})")
     lines.append(f"  change   {_change(r)}")
+    if r.outcome:
+        lines.append(f"  ended    {r.outcome}")
     if r.verdict:
         lines.append(f"  verdict  {r.verdict.explanation}")
     lines.extend(f"    {_gate(g)}" for g in r.gates or ())

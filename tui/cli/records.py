@@ -11,16 +11,17 @@ the JSON alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, field_validator
 
-from backends.model import GateResult, Rollout, RolloutSummary
+from backends.model import GateResult, Rollout, RolloutEvent, RolloutSummary
 from backends.text_safety import printable
 from tui import format
 from tui.judge.verdict import Judgement
+from tui.session.ending import ending
 
 
 class _Record(BaseModel):
@@ -103,6 +104,8 @@ class RolloutRecord(_Record):
     verdict: VerdictRecord | None
     gates: list[GateRecord] | None
     links: LinksRecord | None
+    outcome: str | None = None
+    """How a finished rollout ended and on what evidence; null while it runs."""
     result: ResultRecord | None = None
 
     def ended(self, code: int, reason: str) -> RolloutRecord:
@@ -115,6 +118,7 @@ def record(
     *,
     judgement: Judgement | None = None,
     links: Mapping[str, str | None] | None = None,
+    events: Iterable[RolloutEvent] = (),
 ) -> RolloutRecord:
     """The record of a rollout, with the verdict and link state where the caller has them.
 
@@ -122,6 +126,7 @@ def record(
     line of `list`) knows neither, so its label and gates are null.
     """
     label: str | None = None
+    outcome: str | None = None
     stable: str | None
     found: list[GateResult] | None = None
     if isinstance(rollout, Rollout):
@@ -130,6 +135,7 @@ def record(
         weight = rollout.actual_weight
         stable, canary = rollout.stable.id, rollout.canary.id if rollout.canary else None
         found = [*(judgement.gates if judgement else ()), *rollout.controller_gates]
+        outcome = ending(rollout, judgement, events)
     else:
         weight = rollout.canary_weight
         stable, canary = rollout.stable_revision, rollout.canary_revision
@@ -161,6 +167,7 @@ def record(
         links=LinksRecord(deploy=links.get("deploy"), metrics=links.get("metrics"))
         if links is not None
         else None,
+        outcome=outcome,
     )
 
 

@@ -36,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
             judged = await session.snapshot()
         finally:
             await wired.aclose()
-        one = record(judged, judgement=session.judgement, links=session.links)
+        one = record(
+            judged, judgement=session.judgement, links=session.links, events=session.events
+        )
         text = json_document(one) if args.json else output.status(one)
         print(secret_mask(wired.config)(text))
         return 0

@@ -26,6 +26,7 @@ from tui.cli.records import RolloutRecord, json_line, record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.config.secrets import secret_mask
 from tui.notify import run_hook
+from tui.session.ending import ending
 from tui.session.live import Session
 from tui.session.notices import Notice, NoticeKind, Notices
 from tui.session.updates import LinkChanged, Update
@@ -108,7 +109,12 @@ class Waiter:
         rollout = self.session.rollout
         if rollout is None:
             return
-        self.latest = record(rollout, judgement=self.session.judgement, links=self.session.links)
+        self.latest = record(
+            rollout,
+            judgement=self.session.judgement,
+            links=self.session.links,
+            events=self.session.events,
+        )
         lines = output.changes(self._printed, self.latest)
         if lines:
             self._printed = self.latest
@@ -118,10 +124,13 @@ class Waiter:
     def _check_end(self, rollout: Rollout) -> None:
         judgement = self.session.judgement
         failed = [g for g in judgement.gates if g.status == GateStatus.FAIL] if judgement else []
+        ended = ending(rollout, judgement, self.session.events)
         if rollout.phase == Phase.HEALTHY:
-            self._finish(EXIT_OK, f"{rollout.service} rolled out: {rollout.stable.id} is stable")
+            self._finish(
+                EXIT_OK, f"{rollout.service} rolled out, {ended}; {rollout.stable.id} is stable"
+            )
         elif rollout.phase in (Phase.ABORTED, Phase.DEGRADED):
-            self._finish(EXIT_FAILED, f"{rollout.service} {rollout.phase}: {rollout.message}")
+            self._finish(EXIT_FAILED, f"{rollout.service} {ended}")
         elif failed:
             self._finish(EXIT_FAILED, f"gate failed: {failed[0].explanation}")
 

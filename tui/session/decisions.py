@@ -203,12 +203,16 @@ async def perform(
     return await deploy.resume(rollout_id, expect=expect)
 
 
+OVERRIDE_PREFIX = "override: promoted over "
+"""How an override's event line begins, so a finished rollout can still say what it shipped over."""
+
+
 def override_event(confirmation: Confirmation, now: datetime, actor: str) -> RolloutEvent:
     """The log line that says who promoted over what was not healthy, when, and why if said."""
     why = f' — "{confirmation.reason}"' if confirmation.reason else ""
     return RolloutEvent(
         time=now,
-        message=f"override: promoted over {', '.join(confirmation.overrides)}{why}",
+        message=f"{OVERRIDE_PREFIX}{', '.join(confirmation.overrides)}{why}",
         level=EventLevel.ACTION,
         actor=actor,
     )
