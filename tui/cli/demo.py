@@ -23,7 +23,11 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Run the watch screen on the built-in simulator.",
     )
     simulator_options(parser)
-    parser.add_argument("--read-only", action="store_true", help="hide promote and abort")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="hide every action (promote, abort, pause, resume, retry)",
+    )
     watch.record_option(parser)
 
 

@@ -40,7 +40,11 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     passed.add_argument("--backend", metavar="NAME", help="deploy adapter")
     passed.add_argument("--context", help="kubeconfig context")
     passed.add_argument("-n", "--namespace", help="namespace")
-    passed.add_argument("--read-only", action="store_true", help="hide promote and abort")
+    passed.add_argument(
+        "--read-only",
+        action="store_true",
+        help="hide every action (promote, abort, pause, resume, retry)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

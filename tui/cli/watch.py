@@ -34,7 +34,11 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         "id", metavar="ID", nargs="?", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
     )
     add_source_options(parser)
-    parser.add_argument("--read-only", action="store_true", help="hide promote and abort")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="hide every action (promote, abort, pause, resume, retry)",
+    )
     record_option(parser)
 
 

@@ -16,7 +16,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="close-help")]
 
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
+    HelpScreen { align: center middle; background: $background; }
     HelpScreen > Vertical {
         width: 64; max-width: 95%; height: auto; padding: 1 2;
         border: thick $accent; background: $surface;
