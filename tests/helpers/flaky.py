@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from backends.clock import VirtualClock
-from backends.errors import Unreachable
+from backends.errors import BackendError, Unreachable
 from backends.model import Expectation, MetricQuery, QueryResult, Rollout
 from backends.simulator.adapter import Simulator, SimulatorOptions
 from tui.app import RollwatchApp
@@ -17,15 +17,18 @@ PRIMARY = "shop/checkout-api"
 
 
 class FlakyStore:
-    def __init__(self, sim: Simulator) -> None:
+    """Answers as the simulator does until `fail` is set, then raises `error`."""
+
+    def __init__(self, sim: Simulator, error: BackendError | None = None) -> None:
         self.sim = sim
         self.fail = False
+        self.error = error or Unreachable("store down", detail="connection refused")
 
     async def query_range(
         self, query: MetricQuery, start: datetime, end: datetime, step: timedelta
     ) -> QueryResult:
         if self.fail:
-            raise Unreachable("store down", detail="connection refused")
+            raise self.error
         return await self.sim.query_range(query, start, end, step)
 
     async def aclose(self) -> None:

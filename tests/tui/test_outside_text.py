@@ -9,7 +9,7 @@ would act on. The screen must keep running and show them as they were sent, made
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from textual.widgets import Static
 
@@ -17,13 +17,12 @@ from backends.clock import VirtualClock
 from backends.errors import Conflict, Unreachable
 from backends.model import (
     Expectation,
-    MetricQuery,
-    QueryResult,
     Rollout,
     RolloutEvent,
     StepKind,
 )
 from backends.simulator.adapter import Simulator, SimulatorOptions
+from tests.helpers.flaky import FlakyStore
 from tests.helpers.tui_helpers import actions_done, screen_lines
 from tui.app import RollwatchApp
 from tui.screens.confirm import ConfirmScreen
@@ -76,27 +75,11 @@ class HostileDeploy:
         pass
 
 
-class HostileStore:
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
-        self.fail = False
-
-    async def query_range(
-        self, query: MetricQuery, start: datetime, end: datetime, step: timedelta
-    ) -> QueryResult:
-        if self.fail:
-            raise Unreachable("store [/] down", detail="[/some/path] \x1b]0;x\x07")
-        return await self.sim.query_range(query, start, end, step)
-
-    async def aclose(self) -> None:
-        pass
-
-
-def hostile_app(clock: VirtualClock) -> tuple[RollwatchApp, HostileStore]:
+def hostile_app(clock: VirtualClock) -> tuple[RollwatchApp, FlakyStore]:
     sim = Simulator(clock, SimulatorOptions(scenario="healthy", seed=SEED, actor="tester"))
     wired = demo_wiring(sim)
     wired.deploy = HostileDeploy(sim)  # type: ignore[assignment]
-    store = HostileStore(sim)
+    store = FlakyStore(sim, Unreachable("store [/] down", detail="[/some/path] \x1b]0;x\x07"))
     wired.metrics = store
     return RollwatchApp(wired.session(PRIMARY)), store
 

@@ -10,10 +10,12 @@ is still published, so a banner can show when the next one comes.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
+from typing import NoReturn, TypeVar
 
 from backends.clock import Clock
+from backends.errors import BackendError, Unauthorized
 from backends.model import EventLevel, RolloutEvent
 from tui.format import duration
 from tui.session.updates import LinkChanged, Update
@@ -34,6 +36,43 @@ class Backoff:
     def delay(self, failures: int) -> float:
         base = min(BACKOFF_MAX, BACKOFF_START * 2 ** (failures - 1))
         return base * (0.5 + self._jitter.random() / 2)
+
+
+T = TypeVar("T")
+
+
+async def follow(
+    stream: Callable[[], AsyncIterator[T]],
+    accept: Callable[[T], None],
+    failed: Callable[[BackendError, float, bool], None],
+    clock: Clock,
+    backoff: Backoff,
+) -> NoReturn:
+    """Follow a stream for as long as it is wanted, reconnecting with backoff.
+
+    The backoff starts again only after a stream held for `HEALTHY_AFTER`: a stream that drops
+    right after each snapshot is otherwise reopened every second for as long as it
+    misbehaves. Refused credentials (`permanent`, the third argument of `failed`) are retried
+    at the slowest pace only.
+    """
+    failures = 0
+    while True:
+        held_since: float | None = None
+        try:
+            async for item in stream():
+                if held_since is None:
+                    held_since = clock.now().timestamp()
+                accept(item)
+            raise BackendError("the stream ended")
+        except BackendError as error:
+            now = clock.now().timestamp()
+            if held_since is not None and now - held_since >= HEALTHY_AFTER:
+                failures = 0
+            failures += 1
+            permanent = isinstance(error, Unauthorized)
+            delay = BACKOFF_MAX if permanent else backoff.delay(failures)
+            failed(error, delay, permanent)
+            await clock.sleep(delay)
 
 
 class Links:

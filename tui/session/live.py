@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from backends.base import Capability, DeployBackend, MetricsBackend
 from backends.clock import Clock
-from backends.errors import BackendError, Unauthorized
+from backends.errors import BackendError
 from backends.model import (
     EventLevel,
     Expectation,
@@ -44,7 +44,7 @@ from tui.session.decisions import (
     perform,
 )
 from tui.session.fetching import Fetcher, query_context
-from tui.session.links import BACKOFF_MAX, HEALTHY_AFTER, Backoff, Links
+from tui.session.links import Backoff, Links, follow
 from tui.session.updates import (
     EventsAdded,
     GatesChanged,
@@ -137,31 +137,21 @@ class Session:
         return self.rollout
 
     async def _follow(self) -> None:
-        """Follow the watch stream, reconnecting with backoff.
+        """Follow the watch stream, reconnecting with backoff (`links.follow`)."""
+        await follow(
+            lambda: self.deploy.watch_rollout(self.rollout_id),
+            self._watched,
+            self._watch_failed,
+            self.clock,
+            self._backoff,
+        )
 
-        The backoff starts again only after a stream held for `HEALTHY_AFTER`: a stream that
-        drops right after each snapshot is otherwise reopened every second for as long as it
-        misbehaves. Refused credentials are retried at the slowest pace only.
-        """
-        failures = 0
-        while True:
-            held_since: float | None = None
-            try:
-                async for rollout in self.deploy.watch_rollout(self.rollout_id):
-                    if held_since is None:
-                        held_since = self.clock.now().timestamp()
-                    self._links.ok("deploy")
-                    self._accept(rollout)
-                raise BackendError("the watch stream ended")
-            except BackendError as error:
-                now = self.clock.now().timestamp()
-                if held_since is not None and now - held_since >= HEALTHY_AFTER:
-                    failures = 0
-                failures += 1
-                permanent = isinstance(error, Unauthorized)
-                delay = BACKOFF_MAX if permanent else self._backoff.delay(failures)
-                self._links.failed("deploy", str(error), delay, permanent=permanent)
-                await self.clock.sleep(delay)
+    def _watched(self, rollout: Rollout) -> None:
+        self._links.ok("deploy")
+        self._accept(rollout)
+
+    def _watch_failed(self, error: BackendError, delay: float, permanent: bool) -> None:
+        self._links.failed("deploy", str(error), delay, permanent=permanent)
 
     async def _poll(self) -> None:
         await self._first_rollout.wait()

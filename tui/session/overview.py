@@ -15,9 +15,9 @@ from enum import IntEnum
 
 from backends.base import DeployBackend, RolloutsChange, WatchesRollouts
 from backends.clock import Clock
-from backends.errors import BackendError, Unauthorized
+from backends.errors import BackendError
 from backends.model import GateStatus, Phase, Rollout, RolloutSummary
-from tui.session.links import BACKOFF_MAX, HEALTHY_AFTER, Backoff
+from tui.session.links import Backoff, follow
 
 RELIST = 10.0
 """Seconds between lists for a deploy backend that cannot watch its list."""
@@ -180,26 +180,15 @@ class Overview:
         As with one rollout's watch, the backoff starts again only after a stream held for
         `HEALTHY_AFTER`, and refused credentials are retried at the slowest pace only.
         """
-        failures = 0
-        while True:
-            held_since: float | None = None
-            try:
-                async for change in self._changes():
-                    if held_since is None:
-                        held_since = self.clock.now().timestamp()
-                    self._ok()
-                    self._apply(change)
-                raise BackendError("the list watch ended")
-            except BackendError as error:
-                now = self.clock.now().timestamp()
-                if held_since is not None and now - held_since >= HEALTHY_AFTER:
-                    failures = 0
-                failures += 1
-                permanent = isinstance(error, Unauthorized)
-                delay = BACKOFF_MAX if permanent else self._backoff.delay(failures)
-                self.error = str(error)
-                self._publish(ListLink(self.error, delay))
-                await self.clock.sleep(delay)
+        await follow(self._changes, self._changed, self._failed, self.clock, self._backoff)
+
+    def _changed(self, change: RolloutsChange) -> None:
+        self._ok()
+        self._apply(change)
+
+    def _failed(self, error: BackendError, delay: float, permanent: bool) -> None:
+        self.error = str(error)
+        self._publish(ListLink(self.error, delay))
 
     def _changes(self) -> AsyncIterator[RolloutsChange]:
         if isinstance(self.deploy, WatchesRollouts):
