@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -233,7 +234,11 @@ async def test_wait_passes_a_healthy_canary_promoted_to_the_end(stacks: dict[str
 
     result = records[-1]["result"]
     assert (code, result["exit"]) == (0, 0), records[-3:]
-    assert result["reason"] == "checkout-api rolled out: 7d5f8b6c4d is stable"
+    assert re.fullmatch(
+        r"checkout-api rolled out, completed: score 100 \((\d+) of \1 gates pass\) — pass; "
+        r"7d5f8b6c4d is stable",
+        result["reason"],
+    ), result["reason"]
     assert promoted[0] == 1 and promoted[-1] == 6, promoted
     assert promoted == sorted(set(promoted)), "each step confirmed once"
     verdicts = judged(records)
