@@ -12,6 +12,7 @@ from typing import Any
 
 from textual.app import App
 from textual.notifications import SeverityLevel
+from textual.screen import ModalScreen, Screen
 
 from tui.notify import tell_terminal
 from tui.screens.watch import WatchScreen
@@ -24,10 +25,19 @@ def alert(app: App[Any], notice: Notice, *, bell: bool) -> None:
         severity = "error"
     elif notice.kind == NoticeKind.WAITING:
         severity = "warning"
-    screen = app.screen
+    screen = _beneath_dialogs(app)
     if not (isinstance(screen, WatchScreen) and screen.session.rollout_id == notice.rollout_id):
         app.notify(notice.message, title=notice.title, severity=severity, timeout=10, markup=False)
     # Textual has no public call for raw terminal output; it writes its own OSC 52 this way.
     driver = app._driver
     if driver is not None and not app.is_headless:
         tell_terminal(driver.write, notice, bell=bell, env=os.environ)
+
+
+def _beneath_dialogs(app: App[Any]) -> Screen[Any]:
+    """The screen the person is on: a prompt or the help over a rollout's screen still shows
+    that rollout (a live prompt says itself what changed), so no toast covers it."""
+    for screen in reversed(app.screen_stack):
+        if not isinstance(screen, ModalScreen):
+            return screen
+    return app.screen
