@@ -236,7 +236,17 @@ class Overview:
         The controller's analysis stands in only where no session judged this canary.
         """
         old = self.rows.get(summary.id)
-        same_canary = old is not None and old.summary.canary_revision == summary.canary_revision
-        if old is not None and old.judged and same_canary:
+        if old is not None and old.judged and _same_canary(old.summary, summary):
             return Row(summary, old.verdict, judged=True)
         return Row(summary, summary.analysis)
+
+
+def _same_canary(before: RolloutSummary, after: RolloutSummary) -> bool:
+    """Whether `after` still concerns the canary judged in `before`: the same canary, or the
+    rollout that ended with it (promoted to stable, or aborted and gone)."""
+    if after.canary_revision == before.canary_revision:
+        return True
+    ended = after.phase.finished and not before.phase.finished
+    return ended and (
+        after.canary_revision is None or after.stable_revision == before.canary_revision
+    )
