@@ -207,3 +207,22 @@ async def test_the_simulators_world_follows_its_clock(clock: VirtualClock, sim: 
     assert overview.rows["shop/payments"].summary.phase == Phase.HEALTHY
     assert overview.rows["shop/payments"].urgency == Urgency.DONE
     task.cancel()
+
+
+def test_a_verdict_outlives_the_rollout_it_judged_but_not_the_next_canary():
+    overview = filled(summary("api", canary="c1"))
+    overview.judged("shop/api", GateStatus.FAIL)
+    aborted = summary("api", Phase.ABORTED).model_copy(update={"canary_revision": None})
+    overview._apply(aborted)
+    assert overview.rows["shop/api"].verdict == GateStatus.FAIL, "an aborted canary's verdict"
+    assert overview.rows["shop/api"].judged
+    overview._apply(summary("api", canary="c2"))
+    assert not overview.rows["shop/api"].judged and overview.rows["shop/api"].verdict is None
+
+    overview = filled(summary("api", canary="c1").model_copy(update={"stable_revision": "s0"}))
+    overview.judged("shop/api", GateStatus.PASS)
+    promoted = summary("api", Phase.HEALTHY).model_copy(
+        update={"canary_revision": None, "stable_revision": "c1"}
+    )
+    overview._apply(promoted)
+    assert overview.rows["shop/api"].verdict == GateStatus.PASS and overview.rows["shop/api"].judged
