@@ -79,6 +79,27 @@ async def test_an_attached_sessions_verdict_ranks_its_row(clock: VirtualClock):
         assert shown(app)[0] == "shop/checkout-api" and row.need == "failing"
 
 
+async def test_every_row_has_rollwatchs_verdict_and_opening_one_shows_the_same(
+    clock: VirtualClock,
+):
+    app, _ = overview_demo_app(clock, "error-spike")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock, 10)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        rows = screen.overview.rows
+        in_progress = [r for r in rows.values() if not r.summary.phase.finished]
+        assert in_progress and all(r.judged and r.verdict is not None for r in in_progress)
+        assert shown(app)[0] == "shop/checkout-api"
+        assert rows["shop/checkout-api"].verdict == GateStatus.FAIL
+        judged = screen.judges.sessions["shop/checkout-api"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AttachedWatch)
+        assert app.screen.session is judged, "opening does not start the evidence over"
+        assert judged.judgement is not None and judged.judgement.status == GateStatus.FAIL
+
+
 async def test_slash_filters_and_escape_clears(clock: VirtualClock):
     app, _ = overview_demo_app(clock)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -2,8 +2,9 @@
 
 On-call starts here. Enter attaches to the rollout under the cursor (its watch screen, Escape
 comes back), `/` filters by any word (service, namespace, author, phase, verdict). The list
-follows the backend's list watch; the screen redraws only rows that changed, and once a second
-the visible clocks.
+follows the backend's list watch, every rollout in progress is judged by rollwatch's gates in
+the background (`Judges`) so its verdict ranks its row; the screen redraws only rows that
+changed, and once a second the visible clocks.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from textual.widgets import Footer, Input, Static
 from tui.alerts import alert
 from tui.screens.attached import Attachments
 from tui.screens.help import HelpScreen
+from tui.session.judging import Judges
 from tui.session.live import Session
 from tui.session.overview import ListLink, Overview, OverviewUpdate, Row, RowsChanged, Urgency
 from tui.theme import theme_color
@@ -83,8 +85,9 @@ class OverviewScreen(Screen[None]):
         super().__init__()
         self.overview = overview
         self.read_only = read_only
+        self.judges = Judges(overview, open_session)
         self.attachments = Attachments(
-            self, overview, open_session, lambda notice: alert(self.app, notice, bell=bell)
+            self, overview, self.judges.adopt, lambda notice: alert(self.app, notice, bell=bell)
         )
         self.query_text = ""
         self._shown: dict[str, Text] = {}
@@ -101,6 +104,7 @@ class OverviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.overview.subscribe(self._post)
         self.run_worker(self.overview.run(), name="overview", group="overview")
+        self.run_worker(self.judges.run(), name="overview judges", group="overview")
         self.run_worker(self._clocks(), name="overview clocks", group="overview")
         self._show_rows(frozenset())
         self.query_one(RolloutTable).focus()

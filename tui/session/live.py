@@ -157,8 +157,16 @@ class Session:
         await self._first_rollout.wait()
         while True:
             await self.refresh_metrics()
-            assert self._fetcher.next_round_at is not None
-            await self.clock.sleep(self._fetcher.next_round_at - self.clock.now().timestamp())
+            await self.clock.sleep(self.next_round_at - self.clock.now().timestamp())
+
+    @property
+    def next_round_at(self) -> float:
+        """When the metrics are due again (backed off while the store fails); a poll from now
+        before the first round."""
+        due = self._fetcher.next_round_at
+        if due is None:
+            return self.clock.now().timestamp() + self._fetcher.poll_interval
+        return due
 
     async def _judge_by_clock(self) -> None:
         """Look at the clock at least once a poll, whatever the rounds are waiting for.

@@ -54,7 +54,9 @@ class Notices:
     """Follows one session; calls `tell` once per moment, never for what was already so.
 
     A rollout that already waits when first seen is told (a pipeline's hook wants to know) unless
-    `already` is off; one already finished is not (there is nothing left to decide).
+    `already` is off; one already finished is not (there is nothing left to decide). A session
+    followed after it started (one judged in the background, then opened) counts what it already
+    shows as seen: only what happens from then on is told.
     """
 
     def __init__(
@@ -65,8 +67,10 @@ class Notices:
         self.session = session
         self._tell = tell
         self._already = already
-        self._rollout: Rollout | None = None
-        self._failed: set[str] = set()
+        self._rollout: Rollout | None = session.rollout
+        judgement = session.judgement
+        gates = judgement.gates if judgement else []
+        self._failed: set[str] = {g.name for g in gates if g.status == GateStatus.FAIL}
 
     def __call__(self, update: Update) -> None:
         if isinstance(update, RolloutChanged):
