@@ -28,12 +28,15 @@ from backends.http.api import (  # noqa: E402
     MAX_EVENT,
     MAX_REQUEST_BODY,
     ROLLOUTS,
+    WATCH,
     AbortRequest,
     ApiError,
     PromoteRequest,
+    StreamEvent,
 )
 from backends.ids import MAX_ID, MAX_PART  # noqa: E402
 from backends.model import Rollout, RolloutSummary  # noqa: E402
+from tui.session.overview import RELIST  # noqa: E402
 
 OUT = ROOT / "docs" / "http-api.openapi.json"
 MODELS: tuple[type[BaseModel], ...] = (
@@ -57,10 +60,20 @@ saw when they confirmed (`expect`); a server that finds the rollout elsewhere an
 changes nothing. Errors carry an `ApiError` body whose `message` and `detail` are shown to the
 user word for word (control characters made visible, rollwatch's own credentials masked).
 
-The watch is a `{EVENT_STREAM}` of `rollout` events, one per change, the current snapshot
-first: `event: rollout`, `id: <version>`, `data: <Rollout as JSON on one line>`. A server sends
-a `: keepalive` comment when nothing was sent for {KEEPALIVE:g} s; rollwatch treats a stream
-silent for four times as long as dead and reconnects.
+The watch of one rollout is a `{EVENT_STREAM}` of `{StreamEvent.ROLLOUT}` events, one per
+change, the current snapshot first: `event: {StreamEvent.ROLLOUT}`, `id: <version>`,
+`data: <Rollout as JSON on one line>`. A server sends a `: keepalive` comment when nothing was
+sent for {KEEPALIVE:g} s; rollwatch treats a stream silent for four times as long as dead and
+reconnects.
+
+The list watch, `GET {ROLLOUTS}?{WATCH}=true` (the query parameter, as in Kubernetes: a path
+such as `{ROLLOUTS}/watch` would be a rollout's), is the stream the overview of every rollout
+follows: first `event: {StreamEvent.LIST}` whose data is the JSON array of RolloutSummary (the
+whole list, on one line), then `event: {StreamEvent.SUMMARY}` with one RolloutSummary for each
+rollout added or changed; a rollout removed is told by a new `event: {StreamEvent.LIST}` without
+it. Keepalives and silence as for one rollout's watch; rollwatch ignores other event names. A
+server without the list watch may answer 400, 404, 405 or 501, or ignore the parameter and
+answer the plain JSON list: rollwatch then re-lists every {RELIST:g} s.
 
 Limits: rollwatch reads at most {MAX_ANSWER >> 20} MiB of a JSON answer and {MAX_EVENT >> 20} MiB
 of one event (or of one line of the stream); more is an error. A server reads at most
@@ -78,8 +91,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     meaning = {
-        400: "The id is not one (a `.` or `..` part, ...), or the body is not JSON or does not "
-        "fit the request schema.",
+        400: "The id is not one (a `.` or `..` part, ...), the body is not JSON or does not "
+        "fit the request schema, or `watch` is neither true nor false.",
         401: "A bearer token is missing or not accepted (with WWW-Authenticate).",
         404: "No rollout has this id.",
         409: "The rollout moved on since the user looked; nothing was changed.",
@@ -115,6 +128,16 @@ _ID = {
 }
 
 
+_WATCH = {
+    "name": WATCH,
+    "in": "query",
+    "required": False,
+    "description": "true (or 1) for the list watch, a text/event-stream; false (or 0), or "
+    "absent, for the list as JSON. Any other value is answered with 400.",
+    "schema": {"type": "boolean", "default": False},
+}
+
+
 def document() -> dict[str, Any]:
     _, schemas = models_json_schema(
         [(model, "validation") for model in MODELS], ref_template="#/components/schemas/{model}"
@@ -123,12 +146,21 @@ def document() -> dict[str, Any]:
     paths = {
         ROLLOUTS: {
             "get": {
-                "summary": "Every rollout the deployer can see, finished ones included.",
+                "summary": "Every rollout the deployer can see, finished ones included; with "
+                f"`{WATCH}=true`, the list watch.",
+                "parameters": [_WATCH],
                 "responses": {
-                    "200": _json(
-                        {"type": "array", "items": _ref("RolloutSummary")}, "The rollouts."
-                    ),
-                    **_errors(),
+                    "200": {
+                        "description": "The rollouts; with `watch`, an endless event stream of "
+                        "them (see the API's description).",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": _ref("RolloutSummary")}
+                            },
+                            EVENT_STREAM: {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_errors(400),
                 },
             }
         },

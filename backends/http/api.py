@@ -19,6 +19,22 @@ EVENT_STREAM = "text/event-stream"
 KEEPALIVE = 15.0
 """Most seconds a watch stays silent: a server sends a `: keepalive` comment when no snapshot
 came for this long, so that proxies keep the connection and a client can tell quiet from dead."""
+WATCH = "watch"
+"""The query parameter that turns the rollout list into its watch (`?watch=true`), as in
+Kubernetes: a path of its own, like `/rollouts/watch`, would be the path of a rollout whose id
+is "watch"."""
+
+
+class StreamEvent(StrEnum):
+    """The `event:` names of the API's event streams, and what each one's `data:` holds."""
+
+    ROLLOUT = "rollout"
+    """One rollout's watch: the Rollout now."""
+    LIST = "list"
+    """The list watch: every RolloutSummary, replacing all that was known (so a rollout
+    missing from it is gone)."""
+    SUMMARY = "summary"
+    """The list watch: the RolloutSummary of one rollout that was added or changed."""
 
 
 class _Body(BaseModel):

@@ -6,17 +6,17 @@ a cluster. Only `/api/v1/*` needs the bearer token: `/metrics` is open, as a ser
 port usually is to the scraper next to it.
 
 It also shows a deployer what to refuse: an id that is not one (a `..` part, a control
-character) with 400, a request body over MAX_REQUEST_BODY with 413 before reading it, a
-request without the token before reading anything.
+character) with 400, a `watch` parameter that is neither true nor false with 400, a request
+body over MAX_REQUEST_BODY with 413 before reading it, a request without the token before
+reading anything.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import math
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -25,26 +25,29 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
+from backends.base import RolloutsChange
 from backends.clock import SystemClock
 from backends.errors import BackendError, Conflict, InvalidId, NotFound
 from backends.http.api import (
-    EVENT_STREAM,
     KEEPALIVE,
     MAX_REQUEST_BODY,
     ROLLOUTS,
     STATUS,
+    WATCH,
     AbortRequest,
     ApiError,
     ErrorKind,
     PromoteRequest,
+    StreamEvent,
 )
 from backends.ids import id_parts
 from backends.model import Rollout, RolloutSummary
 from backends.simulator.adapter import Simulator
 from tui.sim_serve.exposition import Exposition
+from tui.sim_serve.streams import EventStreams, sse
 
 GRACE = 2.0
 """Seconds uvicorn waits on shutdown for responses to finish before it cuts them."""
@@ -79,6 +82,17 @@ async def _error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, BackendError)
     kind = ErrorKind.NOT_FOUND if isinstance(exc, NotFound) else ErrorKind.CONFLICT
     return _json(ApiError(error=kind, message=exc.message, detail=exc.detail), STATUS[kind])
+
+
+def _watching(request: Request) -> bool:
+    """Whether the list is asked for as a watch: `watch` true or 1; false, 0 or absent for the
+    plain list; 400 for anything else, which a client cannot have meant as either."""
+    value = request.query_params.get(WATCH)
+    if value is None or value in ("false", "0"):
+        return False
+    if value in ("true", "1"):
+        return True
+    raise _Refused(ErrorKind.BAD_REQUEST, f"{WATCH} must be true or false", f"got {value[:40]!r}")
 
 
 def _rollout_id(request: Request) -> str:
@@ -147,11 +161,6 @@ def _walled(model: M, wall: Callable[[datetime], datetime] | None) -> M:
     return type(model).model_validate(walk(model.model_dump()))
 
 
-def _sse(rollout: Rollout) -> str:
-    """One server-sent event; JSON keeps newlines escaped, so `data:` stays on one line."""
-    return f"event: rollout\nid: {rollout.version or ''}\ndata: {rollout.model_dump_json()}\n\n"
-
-
 class SimulatorApi:
     """The routes over one simulator; `app` is the ASGI application to serve."""
 
@@ -162,9 +171,8 @@ class SimulatorApi:
         clock = sim.clock
         self._wall = clock.wall if isinstance(clock, SystemClock) and clock.speed != 1 else None
         self._token = token.encode() if token else None
-        self._keepalive = keepalive
         self._exposition = Exposition(sim)
-        self._streams: set[asyncio.Queue[Rollout | None]] = set()
+        self._streams = EventStreams(keepalive)
         api = self._guarded
         self.app = Starlette(
             routes=[
@@ -186,8 +194,7 @@ class SimulatorApi:
 
     def close_streams(self) -> None:
         """End every open watch cleanly, so that a shutting-down server need not cut them."""
-        for queue in self._streams:
-            queue.put_nowait(None)
+        self._streams.close()
 
     # plumbing
 
@@ -249,7 +256,9 @@ class SimulatorApi:
         text = await self._exposition.render()
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    async def _list(self, _: Request) -> Response:
+    async def _list(self, request: Request) -> Response:
+        if _watching(request):
+            return self._streams.respond(self.sim.watch_rollouts(), self._list_event)
         rollouts = [_walled(r, self._wall) for r in await self.sim.list_rollouts()]
         return Response(_SUMMARIES.dump_json(rollouts), media_type="application/json")
 
@@ -275,39 +284,19 @@ class SimulatorApi:
     async def _watch(self, request: Request) -> Response:
         rollout_id = _rollout_id(request)
         await self.sim.get_rollout(rollout_id)
-        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-        return StreamingResponse(self._events(rollout_id), headers=headers, media_type=EVENT_STREAM)
+        return self._streams.respond(self.sim.watch_rollout(rollout_id), self._rollout_event)
 
-    async def _events(self, rollout_id: str) -> AsyncIterator[str]:
-        """Snapshots as they come, a keepalive comment whenever none came for a while.
+    # events
 
-        A separate task reads the simulator so that waiting for the next snapshot can time out
-        without cancelling the simulator's watch in the middle of a step.
-        """
-        queue: asyncio.Queue[Rollout | None] = asyncio.Queue()
+    def _rollout_event(self, rollout: Rollout) -> str:
+        rollout = _walled(rollout, self._wall)
+        return sse(StreamEvent.ROLLOUT, rollout.model_dump_json(), rollout.version or "")
 
-        async def pump() -> None:
-            try:
-                async for rollout in self.sim.watch_rollout(rollout_id):
-                    queue.put_nowait(rollout)
-            finally:
-                queue.put_nowait(None)
-
-        self._streams.add(queue)
-        reader = asyncio.create_task(pump())
-        try:
-            while True:
-                try:
-                    rollout = await asyncio.wait_for(queue.get(), self._keepalive)
-                except TimeoutError:
-                    yield ": keepalive\n\n"
-                    continue
-                if rollout is None:
-                    return
-                yield _sse(_walled(rollout, self._wall))
-        finally:
-            self._streams.discard(queue)
-            reader.cancel()
+    def _list_event(self, change: RolloutsChange) -> str:
+        if isinstance(change, RolloutSummary):
+            return sse(StreamEvent.SUMMARY, _walled(change, self._wall).model_dump_json())
+        rollouts = [_walled(summary, self._wall) for summary in change]
+        return sse(StreamEvent.LIST, _SUMMARIES.dump_json(rollouts).decode())
 
 
 class ApiServer(uvicorn.Server):
