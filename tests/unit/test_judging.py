@@ -16,7 +16,7 @@ from backends.errors import Unreachable
 from backends.model import GateStatus, MetricQuery, QueryResult, Rollout
 from backends.simulator.adapter import Simulator, SimulatorOptions
 from tui.session.demo import SEED, demo_wiring
-from tui.session.judging import Judges
+from tui.session.judging import PACE, Judges
 from tui.session.overview import Overview, Urgency
 from tui.session.wiring import Wiring
 
@@ -173,8 +173,8 @@ async def test_a_rollout_that_cannot_be_read_is_tried_again_and_the_others_go_on
         await clock.advance(0)
         assert not overview.rows[CHECKOUT].judged
         assert overview.rows["catalog/inventory"].judged
-        for _ in range(3):
-            await clock.advance(10)
+        for _ in range(2):
+            await clock.advance(PACE)
         assert overview.rows[CHECKOUT].verdict == GateStatus.FAIL
 
 
@@ -215,3 +215,17 @@ async def test_a_store_that_goes_down_turns_the_verdicts_pending(clock: VirtualC
         assert judged and all(row.verdict == GateStatus.PENDING for row in judged), [
             (row.id, row.verdict) for row in judged
         ]
+
+
+async def test_a_background_rollout_is_judged_at_the_slower_pace(clock: VirtualClock):
+    """A third of the queries an opened rollout makes: the list's verdicts need less."""
+    sim, wiring = world(clock)
+    overview = Overview(sim, clock)
+    judges = Judges(overview, wiring.session)
+    async with running(overview, judges):
+        await clock.advance(0)
+        before = sim.queries
+        await clock.advance(PACE - 1)
+        assert sim.queries == before, "no round before the pace"
+        await clock.advance(1)
+        assert sim.queries > before

@@ -25,6 +25,10 @@ from tui.session.updates import GatesChanged, Update
 
 AT_ONCE = 4
 """Rollouts judged at the same time; the others wait their turn."""
+PACE = 30.0
+"""Seconds between a background session's rounds, unless its store backs it off for longer: a
+row's verdict moves within half a minute, at a third of the queries an opened rollout makes,
+and well inside the minute after which a sample counts as stale and the gate as pending."""
 
 Position = tuple[object, ...]
 
@@ -51,8 +55,10 @@ class Judges:
         open_session: Callable[[str], Session],
         *,
         at_once: int = AT_ONCE,
+        pace: float = PACE,
     ) -> None:
         self._overview = overview
+        self._pace = pace
         self._open = open_session
         self._slots = asyncio.Semaphore(at_once)
         self.sessions: dict[str, Session] = {}
@@ -124,7 +130,7 @@ class Judges:
         return session
 
     async def _judge(self, rollout_id: str) -> None:
-        """Judge one rollout on its session's own pace until it finishes or leaves the list.
+        """Judge one rollout every `pace` seconds until it finishes or leaves the list.
 
         A rollout that cannot be read this round is tried again the next: the list's link
         already tells the person when the deploy system is down.
@@ -137,6 +143,7 @@ class Judges:
         read_at: Position | None = None
         try:
             while (row := self._overview.rows.get(rollout_id)) is not None:
+                began = clock.now().timestamp()
                 listed = position(row.summary)
                 async with self._slots:
                     try:
@@ -149,7 +156,8 @@ class Judges:
                         read_at = None
                 if row.summary.phase.finished and read_at == listed:
                     return
-                await clock.sleep(session.next_round_at - clock.now().timestamp())
+                due = max(session.next_round_at, began + self._pace)
+                await clock.sleep(due - clock.now().timestamp())
         finally:
             if self._tasks.get(rollout_id) is asyncio.current_task():
                 del self._tasks[rollout_id]
