@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tui.cli import judge as judge_command
+from tui.cli.main import build_parser
 from tui.config.starter import starter
 from tui.judge.data import Memory, MetricData
 from tui.judge.specs import CountGate, MetricSpec
@@ -21,8 +22,7 @@ START = 1_800_000_000
 
 
 def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="rollwatch")
-    judge_command.add_command(parser.add_subparsers(dest="command"))
+    parser, _ = build_parser("judge")
     return parser.parse_args(["judge", *argv])
 
 

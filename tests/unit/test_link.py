@@ -10,11 +10,11 @@ import pytest
 
 from tui.cli import link
 from tui.cli.arguments import UsageError
+from tui.cli.main import build_parser
 
 
 def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    link.add_command(parser.add_subparsers(dest="command"))
+    parser, _ = build_parser("link")
     return parser.parse_args(["link", *argv])
 
 

@@ -63,7 +63,7 @@ async def test_a_failing_gate_runs_the_fail_hook_before_wait_exits(
 
 
 def test_the_hooks_are_wait_options():
-    _, commands = build_parser()
+    _, commands = build_parser("wait")
     parser, _ = commands["wait"]
     args = parser.parse_args(["--on-fail", "page-me", "--on-pause", "ping", "--on-done", "ok"])
     assert (args.on_fail, args.on_pause, args.on_done) == ("page-me", "ping", "ok")

@@ -38,15 +38,6 @@ EPILOG = (
     "where the rollout is now)"
 )
 
-COMMANDS = {
-    Capability.PROMOTE: "move a rollout to its next step (or, with --full, all the way)",
-    Capability.ABORT: "send all of a rollout's traffic back to stable",
-    Capability.RETRY: "start an aborted rollout again",
-    Capability.PAUSE: "pause a rollout where it is",
-    Capability.RESUME: "let a paused rollout go on",
-}
-"""Each command is named by its capability's value; `promote --full` is PROMOTE_FULL."""
-
 
 def step_number(text: str) -> int:
     """`--expect-step N`: a step as shown (`3/7` is step 3), so counted from 1."""
@@ -59,38 +50,42 @@ def step_number(text: str) -> int:
     return number
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
-    for action, what in COMMANDS.items():
-        parser = subparsers.add_parser(
-            action.value, help=what, description=f"{what[0].upper()}{what[1:]}.", epilog=EPILOG
-        )
-        parser.set_defaults(action=action)
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
+    """Each command is named by its capability's value; `promote --full` is PROMOTE_FULL."""
+    action = Capability(name)
+    parser = subparsers.add_parser(
+        name, help=summary, description=f"{summary[0].upper()}{summary[1:]}.", epilog=EPILOG
+    )
+    parser.set_defaults(action=action)
+    parser.add_argument(
+        "id", metavar="ID", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
+    )
+    if action == Capability.PROMOTE:
+        parser.add_argument("--full", action="store_true", help="skip every remaining step")
         parser.add_argument(
-            "id", metavar="ID", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
+            "--override",
+            type=reason,
+            metavar="REASON",
+            help="promote although a gate does not pass (refused otherwise, exit 1); the "
+            "override is recorded with who, when, which gates and this reason",
         )
-        if action == Capability.PROMOTE:
-            parser.add_argument("--full", action="store_true", help="skip every remaining step")
-            parser.add_argument(
-                "--override",
-                type=reason,
-                metavar="REASON",
-                help="promote although a gate does not pass (refused otherwise, exit 1); the "
-                "override is recorded with who, when, which gates and this reason",
-            )
-        if action != Capability.RETRY:
-            expect = parser.add_argument_group(
-                "preconditions (default: the rollout as read just before acting)"
-            )
-            expect.add_argument(
-                "--expect-step",
-                type=step_number,
-                metavar="N",
-                help="act only if the rollout is at step N, counted from 1 as `list` shows it",
-            )
-            expect.add_argument(
-                "--expect-revision", metavar="R", help="act only if the canary revision is R"
-            )
-        add_source_options(parser)
+    if action != Capability.RETRY:
+        expect = parser.add_argument_group(
+            "preconditions (default: the rollout as read just before acting)"
+        )
+        expect.add_argument(
+            "--expect-step",
+            type=step_number,
+            metavar="N",
+            help="act only if the rollout is at step N, counted from 1 as `list` shows it",
+        )
+        expect.add_argument(
+            "--expect-revision", metavar="R", help="act only if the canary revision is R"
+        )
+    add_source_options(parser)
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,11 +20,13 @@ from tui.config.starter import default_metrics, starter, starter_pairs
 EXIT_USAGE = 2
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     """Register `config check` and `config init` on the top-level command parsers."""
     config = subparsers.add_parser(
-        "config",
-        help="check rollwatch.toml, or print a starter for it",
+        name,
+        help=summary,
         description="Validate rollwatch.toml, or print a commented starter to begin one.",
     )
     actions = config.add_subparsers(
@@ -64,6 +66,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         help=f"metrics adapter: {', '.join(metrics)} (default: simulator for the simulator, "
         "else prometheus)",
     )
+    return config
 
 
 def run(args: argparse.Namespace) -> int:

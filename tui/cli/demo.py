@@ -16,10 +16,12 @@ from tui.cli.source import Given, configured
 from tui.session.wiring import from_config
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "demo",
-        help="watch a simulated canary roll out (nothing to install or configure)",
+        name,
+        help=summary,
         description="Run the watch screen on the built-in simulator.",
     )
     simulator_options(parser)
@@ -29,6 +31,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="hide every action (promote, abort, pause, resume, retry)",
     )
     watch.record_option(parser)
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:

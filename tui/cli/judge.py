@@ -36,10 +36,12 @@ class RecordingError(ValueError):
     """What is wrong with a recording file, in one line that names the fix."""
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "judge",
-        help="replay recorded series through the gates: when would each have failed?",
+        name,
+        help=summary,
         description="Replay recorded metric series through the configured gates, sample by "
         "sample as a watch would have judged them, and print when each gate first failed and "
         "the final verdict. Exit 0 if no gate failed, 1 if one did, 2 on an unusable file.",
@@ -53,6 +55,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         "./rollwatch.toml, ~/.config/rollwatch)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per file and line")
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,10 +20,12 @@ ROLLOUT_PARAM = "rollout"
 """The query parameter `rollwatch serve` reads the rollout to open from."""
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "link",
-        help="print the line a deploy pipeline shows its author: where to watch the rollout",
+        name,
+        help=summary,
         description="Print one line telling the change's author how to watch this rollout: "
         "the rollwatch command, the ssh command (--ssh) or the browser address (--web).",
     )
@@ -45,6 +47,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="hide every action (promote, abort, pause, resume, retry)",
     )
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,14 +12,17 @@ from tui.cli.source import add_source_options, wiring
 from tui.config.secrets import secret_mask
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "list",
-        help="list the rollouts the deploy system has",
+        name,
+        help=summary,
         description="List rollouts, one line each, or as a JSON array of rollout records.",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_source_options(parser, listing=True)
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,10 +16,12 @@ from backends.errors import NotFound
 from tui.cli.arguments import UsageError, speed
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "replay",
-        help="play a recording back on the watch screen (space pauses, [ and ] jump)",
+        name,
+        help=summary,
         description="Play back a recording made with --record: the rollout, its graphs, gates "
         "and events as they were seen. Space pauses, [ and ] jump a minute, { and } ten.",
     )
@@ -34,6 +36,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--rollout", metavar="ID", help="the recorded rollout to show (default: the first)"
     )
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,10 +21,12 @@ from tui.cli.arguments import UsageError
 from tui.cli.link import ROLLOUT_PARAM
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "serve",
-        help="serve the TUI to web browsers (read-only unless --allow-actions)",
+        name,
+        help=summary,
         description="Serve rollwatch to web browsers with textual-serve: each tab runs its own "
         "`rollwatch watch`. Read-only unless --allow-actions. Open a rollout directly with "
         f"?{ROLLOUT_PARAM}=ID (see `rollwatch link --web`).",
@@ -42,6 +44,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     source.add_argument("--backend", metavar="NAME", help="deploy adapter")
     source.add_argument("--context", help="kubeconfig context")
     source.add_argument("-n", "--namespace", help="namespace")
+    return parser
 
 
 def watch_words(args: argparse.Namespace) -> list[str]:

@@ -36,10 +36,12 @@ def _token_from_env(name: str) -> str:
     return value
 
 
-def add_command(commands: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    commands: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = commands.add_parser(
-        "sim-serve",
-        help="serve the simulator over the HTTP deploy API, with Prometheus /metrics",
+        name,
+        help=summary,
         description="Serve the built-in simulator over rollwatch's generic HTTP deploy API "
         f"({ROLLOUTS}) and expose its traffic as Prometheus metrics (/metrics), per revision.",
     )
@@ -74,6 +76,7 @@ def add_command(commands: argparse._SubParsersAction[Any]) -> None:
         metavar="SECONDS",
         help="resume pauses that wait for a human after SECONDS of simulated time",
     )
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,10 +13,12 @@ from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.config.secrets import secret_mask
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "status",
-        help="print one snapshot of a rollout with its gates, without the UI",
+        name,
+        help=summary,
         description="Print a rollout's phase, step, revisions, change, gates and verdict. "
         "Without an id: the only rollout, else the first in progress.",
     )
@@ -25,6 +27,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print a JSON rollout record")
     add_source_options(parser)
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:

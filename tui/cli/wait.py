@@ -37,10 +37,12 @@ EXIT_TIMEOUT = 3
 EXIT_REFUSED = 4
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "wait",
-        help="follow a rollout without the UI until it completes, aborts or a gate fails",
+        name,
+        help=summary,
         description="Exit 0 when the rollout completes, 1 when a gate fails or it is aborted, "
         "3 on timeout. Without an id: the only rollout, else the first in progress.",
     )
@@ -58,6 +60,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     hooks.add_argument("--on-pause", metavar="CMD", help="when the rollout waits for a decision")
     hooks.add_argument("--on-done", metavar="CMD", help="when the rollout completes")
     add_source_options(parser)
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:

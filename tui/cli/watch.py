@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from tui.session.recording import Recorder
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
+def add_command(
+    subparsers: argparse._SubParsersAction[Any], name: str, summary: str
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "watch",
-        help="watch a rollout live: graphs, gates, steps, and confirm to promote",
+        name,
+        help=summary,
         description="Attach the watch screen to a rollout of the configured deploy system. "
         "Without an id: the overview of every rollout, those that need a person first; Enter "
         "watches one, Escape comes back.",
@@ -40,6 +42,7 @@ def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="hide every action (promote, abort, pause, resume, retry)",
     )
     record_option(parser)
+    return parser
 
 
 def record_option(parser: argparse.ArgumentParser) -> None:
