@@ -172,7 +172,8 @@ class WatchesRollouts(Protocol):
     """A deploy backend that follows every rollout at once, as the overview needs.
 
     Optional: a backend without it is re-listed on a timer, which costs a list per round and
-    notices changes a round late. Kubernetes adapters get it from their list+watch.
+    notices changes a round late. Kubernetes adapters get it from their list+watch, the http
+    adapter from the API's `?watch=true`.
     """
 
     def watch_rollouts(self) -> AsyncIterator[RolloutsChange]:
@@ -182,6 +183,8 @@ class WatchesRollouts(Protocol):
         raises when the stream drops; the caller reconnects.
 
         Raises:
+            Unsupported: the system behind the backend turns out to have no list watch (a
+                deployer written to an older HTTP API); the caller re-lists instead.
             Unreachable, Unauthorized, BadResponse.
         """
         ...

@@ -11,15 +11,16 @@ credentials rollwatch sent masked.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+from httpx_sse import ServerSentEvent
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from backends.base import Capability
+from backends.base import Capability, RolloutsChange
 from backends.connection.client import open_client, secrets_hidden
 from backends.connection.failures import NO_ANSWER, snippet, status_error, unreachable
 from backends.connection.limits import read_response, send_limited
@@ -38,9 +39,11 @@ from backends.http.api import (
     MAX_ANSWER,
     MAX_EVENT,
     ROLLOUTS,
+    WATCH,
     AbortRequest,
     ApiError,
     PromoteRequest,
+    StreamEvent,
     rollout_path,
 )
 from backends.http.events import read_events
@@ -50,7 +53,7 @@ from backends.registry import AdapterContext, DeployAdapter
 WATCH_IDLE = 4 * KEEPALIVE
 """Seconds without a byte after which a watch counts as dead: servers send keepalives."""
 
-SNAPSHOT_EVENTS = frozenset({"rollout", "message"})
+SNAPSHOT_EVENTS = frozenset({StreamEvent.ROLLOUT, "message"})
 """Events that carry a snapshot: the API's `rollout`, or an unnamed one (which SSE calls
 `message`), as other deployers send; any other event is another server's business."""
 
@@ -63,7 +66,12 @@ class Limits:
     event: int = MAX_EVENT
 
 
+NO_LIST_WATCH = frozenset({400, 404, 405, 501})
+"""What a deployer written before the list watch may answer `?watch=true` with (a query it
+refuses, a path or method it does not serve), besides ignoring it and sending the plain list."""
+
 _SUMMARIES = TypeAdapter(list[RolloutSummary])
+_SUMMARY = TypeAdapter(RolloutSummary)
 _ROLLOUT = TypeAdapter(Rollout)
 _Model = TypeVar("_Model")
 
@@ -127,32 +135,81 @@ class HttpDeployBackend:
         A stream the server ends properly just ends; either way the caller reconnects.
         """
         what = f"the watch of {rollout_id}"
-        path = rollout_path(rollout_id, "watch")
+        stream = self._events(rollout_path(rollout_id, "watch"), what)
+        with secrets_hidden(self._mask):
+            async with aclosing(stream) as events:
+                async for event in events:
+                    if event.data and event.event in SNAPSHOT_EVENTS:
+                        yield _validate(event.data, _ROLLOUT, what)
+
+    async def watch_rollouts(self) -> AsyncIterator[RolloutsChange]:
+        """The list watch: the whole list, then each rollout added or changed.
+
+        Raises:
+            Unsupported: the deployer has no list watch (it refused the query or ignored it);
+                the caller re-lists instead.
+            Unreachable, Unauthorized, BadResponse.
+        """
+        what = "the watch of the rollout list"
+
+        def absent(answered: str, detail: str | None) -> Unsupported:
+            asked = f"GET {ROLLOUTS}?{WATCH}=true"
+            return Unsupported(
+                f"the deploy API has no list watch ({asked} answered {answered})", detail=detail
+            )
+
+        stream = self._events(ROLLOUTS, what, params={WATCH: "true"}, absent=absent)
+        with secrets_hidden(self._mask):
+            async with aclosing(stream) as events:
+                async for event in events:
+                    if not event.data:
+                        continue
+                    if event.event == StreamEvent.LIST:
+                        yield _validate(event.data, _SUMMARIES, what)
+                    elif event.event == StreamEvent.SUMMARY:
+                        yield _validate(event.data, _SUMMARY, what)
+
+    async def _events(
+        self,
+        path: str,
+        what: str,
+        *,
+        params: dict[str, str] | None = None,
+        absent: Callable[[str, str | None], BackendError] | None = None,
+    ) -> AsyncGenerator[ServerSentEvent, None]:
+        """The events of a watch, read within `limits.event` and the idle timeout; the caller
+        hides the secrets in what it raises.
+
+        `absent` makes the error for an answer that shows the server lacks this watch: a status
+        in NO_LIST_WATCH, or a JSON answer; without it those are failures like any other.
+        """
         timeout = httpx.Timeout(self.options.timeout, read=self._idle)
         headers = {"Accept": EVENT_STREAM}
-        with secrets_hidden(self._mask):
-            try:
-                async with self._client.stream(
-                    "GET", path, headers=headers, timeout=timeout
-                ) as reply:
-                    if reply.status_code != 200:
-                        answer = await read_response(reply, self._limits.answer, what)
-                        raise self._failure(answer, what, path)
-                    kind = reply.headers.get("content-type", "").split(";")[0].strip()
-                    if kind != EVENT_STREAM:
-                        raise BadResponse(
-                            f"{what} answered with {kind or 'no content type'}, not {EVENT_STREAM}"
-                        )
-                    stream = read_events(reply.aiter_bytes(), limit=self._limits.event, what=what)
-                    async with aclosing(stream) as events:
-                        async for event in events:
-                            if event.data and event.event in SNAPSHOT_EVENTS:
-                                yield _validate(event.data, _ROLLOUT, what)
-            except httpx.ReadTimeout:
-                raise Unreachable(f"{what} went silent for {self._idle:g}s") from None
-            except NO_ANSWER as exc:
-                detail = str(exc) or type(exc).__name__
-                raise Unreachable(f"{what} dropped", detail=detail) from None
+        try:
+            async with self._client.stream(
+                "GET", path, params=params, headers=headers, timeout=timeout
+            ) as reply:
+                if reply.status_code != 200:
+                    answer = await read_response(reply, self._limits.answer, what)
+                    if absent is not None and answer.status_code in NO_LIST_WATCH:
+                        raise absent(f"HTTP {answer.status_code}", self._words(answer))
+                    raise self._failure(answer, what, path)
+                kind = reply.headers.get("content-type", "").split(";")[0].strip()
+                if absent is not None and kind == "application/json":
+                    raise absent(f"with {kind}, not {EVENT_STREAM}", None)
+                if kind != EVENT_STREAM:
+                    raise BadResponse(
+                        f"{what} answered with {kind or 'no content type'}, not {EVENT_STREAM}"
+                    )
+                stream = read_events(reply.aiter_bytes(), limit=self._limits.event, what=what)
+                async with aclosing(stream) as events:
+                    async for event in events:
+                        yield event
+        except httpx.ReadTimeout:
+            raise Unreachable(f"{what} went silent for {self._idle:g}s") from None
+        except NO_ANSWER as exc:
+            detail = str(exc) or type(exc).__name__
+            raise Unreachable(f"{what} dropped", detail=detail) from None
 
     async def _act(self, rollout_id: str, action: str, body: BaseModel | None) -> Rollout:
         what = f"{action} of {rollout_id}"
@@ -184,17 +241,11 @@ class HttpDeployBackend:
         body is masked before it is cut, so a cut cannot leave half a secret showing.
         """
         code = response.status_code
-        try:
-            said: ApiError | None = ApiError.model_validate_json(response.content)
-        except ValidationError:
-            said = None
+        said = _said(response)
         if said is not None and code == 409:
             return Conflict(said.message, detail=said.detail)
         if said is not None and code == 404:
             return NotFound(said.message, detail=said.detail)
-        detail = snippet(self._mask(response.text)) or None
-        if said is not None:
-            detail = str(BackendError(said.message, detail=said.detail))
         return status_error(
             code,
             url=self.options.url,
@@ -202,8 +253,23 @@ class HttpDeployBackend:
             api="deploy API",
             what=what,
             auth=self._auth_description,
-            detail=detail,
+            detail=self._words(response),
         )
+
+    def _words(self, response: httpx.Response) -> str | None:
+        """What the server said: its API error, else the start of its body, masked."""
+        said = _said(response)
+        if said is not None:
+            return str(BackendError(said.message, detail=said.detail))
+        return snippet(self._mask(response.text)) or None
+
+
+def _said(response: httpx.Response) -> ApiError | None:
+    """The API's error body, if that is what the server sent."""
+    try:
+        return ApiError.model_validate_json(response.content)
+    except ValidationError:
+        return None
 
 
 def _validate(raw: str | bytes, model: TypeAdapter[_Model], what: str) -> _Model:

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from backends.errors import BackendError, BadResponse, Conflict, InvalidId, Unauthorized
+from backends.errors import (
+    BackendError,
+    BadResponse,
+    Conflict,
+    InvalidId,
+    Unauthorized,
+    Unsupported,
+)
 from backends.http.adapter import HttpDeployBackend, HttpDeployOptions, Limits
 from backends.kubernetes.client import KubeApi, connect
 from backends.kubernetes.options import KubeOptions
@@ -93,6 +100,20 @@ async def test_a_refusal_quoting_the_credentials_shows_them_masked(server, optio
         with pytest.raises(Unauthorized) as watched:
             await anext(backend.watch_rollout(ID))
         assert MASK in assert_safe(watched.value, *secrets)
+        with pytest.raises(Unauthorized) as followed:
+            await anext(backend.watch_rollouts())
+        assert MASK in assert_safe(followed.value, *secrets)
+    finally:
+        await backend.aclose()
+
+
+async def test_a_deployer_without_the_list_watch_quoting_the_token_shows_it_masked(server):
+    server.always(echo(404, "no such endpoint"))
+    backend = http(server.url, token=TOKEN)
+    try:
+        with pytest.raises(Unsupported, match="the deploy API has no list watch") as caught:
+            await anext(backend.watch_rollouts())
+        assert MASK in assert_safe(caught.value, TOKEN)
     finally:
         await backend.aclose()
 

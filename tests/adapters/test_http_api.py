@@ -15,17 +15,25 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from pydantic import ValidationError
 
-from backends.base import Capability, DeployBackend
+from backends.base import Capability, DeployBackend, RolloutsChange, WatchesRollouts
 from backends.clock import VirtualClock
-from backends.errors import Conflict, NotFound, Unauthorized, Unreachable, Unsupported
-from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
+from backends.errors import (
+    BadResponse,
+    Conflict,
+    NotFound,
+    Unauthorized,
+    Unreachable,
+    Unsupported,
+)
+from backends.http.adapter import HttpDeployBackend, HttpDeployOptions, Limits
 from backends.http.api import ROLLOUTS
-from backends.model import Expectation, Phase
+from backends.model import Expectation, Phase, RolloutSummary
 from backends.registry import AdapterContext, load_deploy
 from backends.simulator.adapter import Simulator
 from tests.helpers.sim_server import Running, serving
@@ -147,6 +155,145 @@ async def test_a_quiet_watch_sends_keepalive_comments(sim):
     assert lines[:2] == ["event: rollout", f"id: {version}"]
     assert json.loads(lines[2].removeprefix("data: "))["id"] == ID
     assert lines[3:] == ["", ": keepalive"]
+
+
+# -- the list watch ------------------------------------------------------------------------------
+
+
+async def about(stream: AsyncIterator[RolloutsChange], rollout_id: str) -> RolloutSummary:
+    """The next change that tells of `rollout_id`: others may move on the same tick."""
+    while True:
+        change = await asyncio.wait_for(anext(stream), WAIT)
+        for summary in [change] if isinstance(change, RolloutSummary) else change:
+            if summary.id == rollout_id:
+                return summary
+
+
+def keepalives_sent(api: SimulatorApi, count: int) -> asyncio.Event:
+    """Set once the server has sent `count` keepalive comments, counted on their way out."""
+    app, sent, enough = api.app, [0], asyncio.Event()
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        async def counted(message: Any) -> None:
+            if message.get("body") == b": keepalive\n\n":
+                sent[0] += 1
+                if sent[0] >= count:
+                    enough.set()
+            await send(message)
+
+        await app(scope, receive, counted)
+
+    api.app = counting
+    return enough
+
+
+async def test_the_list_watch_starts_with_the_list_then_tells_each_change(
+    clock: VirtualClock, sim, backend
+):
+    assert isinstance(backend, WatchesRollouts)
+    async with aclosing(backend.watch_rollouts()) as stream:
+        first = await asyncio.wait_for(anext(stream), WAIT)
+        assert first == await sim.list_rollouts()
+        await backend.promote(ID, expect=Expectation.of(await backend.get_rollout(ID)))
+        promoted = await asyncio.wait_for(anext(stream), WAIT)
+        assert isinstance(promoted, RolloutSummary), "a change, not the whole list again"
+        assert promoted == (await sim.get_rollout(ID)).summary()
+        assert promoted.current_step == 2
+        await clock.advance(45)
+        ramped = await about(stream, ID)
+        assert ramped.current_step == 3 and ramped.pause is not None
+
+
+async def test_the_list_watch_on_the_wire(sim):
+    async with (
+        serving(SimulatorApi(sim, keepalive=0.05)) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=WAIT) as raw,
+    ):
+        listed = (await raw.get(ROLLOUTS)).json()
+        for value in ("true", "1"):
+            async with raw.stream("GET", ROLLOUTS, params={"watch": value}) as reply:
+                assert reply.headers["content-type"].startswith("text/event-stream")
+                lines: list[str] = []
+                async with asyncio.timeout(WAIT):
+                    async for line in reply.aiter_lines():
+                        lines.append(line)
+                        if line == ": keepalive":
+                            break
+            assert lines[0] == "event: list"
+            assert json.loads(lines[1].removeprefix("data: ")) == listed
+            assert lines[2:] == ["", ": keepalive"]
+        for value in ("false", "0"):
+            plain = await raw.get(ROLLOUTS, params={"watch": value})
+            assert plain.headers["content-type"] == "application/json"
+            assert plain.json() == listed
+        refused = await raw.get(ROLLOUTS, params={"watch": "yes"})
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "error": "bad_request",
+        "message": "watch must be true or false",
+        "detail": "got 'yes'",
+    }
+
+
+async def test_keepalives_hold_a_quiet_list_watch_open_past_the_idle_timeout(sim):
+    api = SimulatorApi(sim, keepalive=0.02)
+    # 20 keepalives 0.02 s apart: the stream was quiet for twice the client's idle timeout.
+    quiet_for_long = keepalives_sent(api, 20)
+    async with serving(api) as served:
+        client = HttpDeployBackend(HttpDeployOptions(url=served.url), idle=0.2)
+        async with aclosing(client.watch_rollouts()) as stream:
+            await asyncio.wait_for(anext(stream), WAIT)
+            pending = asyncio.ensure_future(anext(stream))
+            await asyncio.wait_for(quiet_for_long.wait(), WAIT)
+            assert not pending.done(), "nothing came, and the stream was not given up"
+            await sim.promote(ID, expect=Expectation.of(await sim.get_rollout(ID)))
+            changed = await asyncio.wait_for(pending, WAIT)
+        await client.aclose()
+    assert isinstance(changed, RolloutSummary) and changed.id == ID
+
+
+async def test_a_list_watch_without_keepalives_is_unreachable_after_the_idle_timeout(sim):
+    async with serving(SimulatorApi(sim, keepalive=60)) as served:
+        client = HttpDeployBackend(HttpDeployOptions(url=served.url), idle=0.2)
+        async with aclosing(client.watch_rollouts()) as stream:
+            await asyncio.wait_for(anext(stream), WAIT)
+            with pytest.raises(Unreachable, match=r"the rollout list went silent for 0\.2s"):
+                await asyncio.wait_for(anext(stream), WAIT)
+        await client.aclose()
+
+
+async def test_a_list_event_over_the_limit_is_a_bad_response(served):
+    client = HttpDeployBackend(HttpDeployOptions(url=served.url), limits=Limits(event=1024))
+    with pytest.raises(BadResponse, match="of the watch of the rollout list is larger than 1"):
+        await anext(client.watch_rollouts())
+    await client.aclose()
+
+
+async def test_a_dropped_list_watch_is_unreachable_and_a_stopped_one_ends(served, backend):
+    async with aclosing(backend.watch_rollouts()) as stream:
+        await asyncio.wait_for(anext(stream), WAIT)
+        served.drop_connections()
+        with pytest.raises(Unreachable, match="the watch of the rollout list dropped"):
+            await asyncio.wait_for(anext(stream), WAIT)
+    async with aclosing(backend.watch_rollouts()) as stream:
+        await asyncio.wait_for(anext(stream), WAIT)
+        stopping = asyncio.create_task(served.stop())
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(anext(stream), WAIT)
+    await asyncio.wait_for(stopping, WAIT)
+
+
+async def test_the_list_watch_needs_the_token_too(sim):
+    async with serving(SimulatorApi(sim, token="s3cret")) as served:
+        for options in ({}, {"token": "wrong"}):
+            client = adapter(served.url, **options)
+            with pytest.raises(Unauthorized, match="refused the watch of the rollout list"):
+                await anext(client.watch_rollouts())
+            await client.aclose()
+        client = adapter(served.url, token="s3cret")
+        async with aclosing(client.watch_rollouts()) as stream:
+            assert len(await asyncio.wait_for(anext(stream), WAIT)) == 5
+        await client.aclose()
 
 
 async def test_the_api_needs_the_token_when_one_is_set(sim, monkeypatch, tmp_path):

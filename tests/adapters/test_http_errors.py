@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from backends.base import RolloutsChange
 from backends.errors import BadResponse, Conflict, NotFound, Unauthorized, Unreachable, Unsupported
 from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
-from backends.model import Expectation, Rollout
+from backends.model import Expectation, Rollout, RolloutSummary
 from backends.simulator.adapter import Simulator
 from tests.helpers.servers import Reply, StubServer, TlsServer, free_port, self_signed_cert, stubbed
 
@@ -46,6 +47,14 @@ def events(*blocks: str) -> Reply:
 
 async def watched(backend: HttpDeployBackend) -> list[Rollout]:
     return [one async for one in backend.watch_rollout(ID)]
+
+
+async def followed(backend: HttpDeployBackend) -> list[RolloutsChange]:
+    return [change async for change in backend.watch_rollouts()]
+
+
+def array(*summaries: RolloutSummary) -> str:
+    return "[" + ",".join(summary.model_dump_json() for summary in summaries) + "]"
 
 
 async def test_actions_send_the_contract_with_the_token(stub_server, backend, rollout):
@@ -90,6 +99,91 @@ async def test_keepalives_after_an_event_with_an_id_yield_nothing(stub_server, b
         )
     ]
     assert await watched(backend) == [rollout]
+
+
+async def test_the_list_watch_reads_lists_and_summaries_and_ignores_the_rest(
+    stub_server, backend, rollout
+):
+    """A removal comes as a new list; unnamed events and other names are not the list's."""
+    checkout = rollout.summary()
+    payments = checkout.model_copy(update={"id": "shop/payments", "service": "payments"})
+    moved = checkout.model_copy(update={"current_step": 2})
+    stub_server.replies = [
+        events(
+            f"event: list\ndata: {array(checkout, payments)}\n\n",
+            ": keepalive\n\n",
+            'event: progress\ndata: {"percent": 40}\n\n',
+            f"data: {moved.model_dump_json()}\n\n",
+            f"event: summary\r\ndata: {moved.model_dump_json()}\r\n\r\n",
+            f"event: list\ndata: {array(moved)}\n\n",
+        )
+    ]
+    assert await followed(backend) == [[checkout, payments], moved, [moved]]
+    sent = stub_server.requests[-1]
+    assert (sent.method, sent.path) == ("GET", "/api/v1/rollouts?watch=true")
+    assert sent.headers["Accept"] == "text/event-stream"
+
+
+@pytest.mark.parametrize(
+    ("block", "needle"),
+    [
+        ("event: list\ndata: {not json\n\n", "body: Invalid JSON"),
+        ('event: list\ndata: {"id": "shop/a"}\n\n', "body: Input should be a valid array"),
+        ('event: summary\ndata: [{"id": "shop/a"}]\n\n', "body: Input should be an object"),
+        ('event: summary\ndata: {"id": "shop/a"}\n\n', "service: Field required"),
+    ],
+)
+async def test_a_garbage_list_watch_is_a_bad_response(stub_server, backend, block, needle):
+    stub_server.replies = [events(block)]
+    with pytest.raises(BadResponse) as raised:
+        await followed(backend)
+    assert str(raised.value).startswith(
+        "the answer for the watch of the rollout list is not what the API defines: "
+    )
+    assert needle in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("reply", "answered", "said"),
+    [
+        (Reply(body="[]"), "with application/json, not text/event-stream", None),
+        (
+            Reply(status=400, body='{"error": "bad_request", "message": "unknown: watch"}'),
+            "HTTP 400",
+            "unknown: watch",
+        ),
+        (Reply(status=404, body="<h1>Not Found</h1>"), "HTTP 404", "<h1>Not Found</h1>"),
+        (Reply(status=405, body=""), "HTTP 405", None),
+        (Reply(status=501, body="not implemented"), "HTTP 501", "not implemented"),
+    ],
+)
+async def test_a_deployer_without_the_list_watch_is_unsupported(
+    stub_server, backend, reply, answered, said
+):
+    """Written to the API before the list watch, it ignores `watch` or refuses it."""
+    stub_server.replies = [reply]
+    with pytest.raises(Unsupported) as raised:
+        await followed(backend)
+    assert raised.value.message == (
+        f"the deploy API has no list watch (GET /api/v1/rollouts?watch=true answered {answered})"
+    )
+    assert raised.value.detail == said
+
+
+@pytest.mark.parametrize(
+    ("reply", "error", "needle"),
+    [
+        (Reply(status=401, body="denied"), Unauthorized, "refused the watch of the rollout list"),
+        (Reply(status=503, body="down"), Unreachable, "failed the watch of the rollout list"),
+        (Reply(body="<html>", content_type="text/html"), BadResponse, "with text/html, not"),
+    ],
+)
+async def test_other_list_watch_answers_are_failures(stub_server, backend, reply, error, needle):
+    stub_server.replies = [reply]
+    with pytest.raises(error) as raised:
+        await followed(backend)
+    assert type(raised.value) is error and needle in str(raised.value)
+    assert "t0ken" not in str(raised.value)
 
 
 @pytest.mark.parametrize(

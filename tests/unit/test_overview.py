@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from backends.clock import VirtualClock
-from backends.errors import Unreachable
+from backends.errors import Unreachable, Unsupported
 from backends.model import Change, GateStatus, Pause, Phase, RolloutSummary
 from backends.simulator.adapter import Simulator
 from tui.session.overview import RELIST, ListLink, Overview, Row, RowsChanged, Urgency
@@ -59,11 +59,17 @@ class Listing:
 
 
 class Watching(Listing):
-    def __init__(self, rollouts: list[RolloutSummary]) -> None:
+    def __init__(self, rollouts: list[RolloutSummary], *, unsupported: bool = False) -> None:
         super().__init__(rollouts)
         self.queue: asyncio.Queue[list[RolloutSummary] | RolloutSummary] = asyncio.Queue()
+        self.unsupported = unsupported
+        """The server turns out to have no list watch, as an HTTP deployer written before it."""
+        self.watches = 0
 
     async def watch_rollouts(self) -> AsyncIterator[list[RolloutSummary] | RolloutSummary]:
+        self.watches += 1
+        if self.unsupported:
+            raise Unsupported("the deploy API has no list watch")
         yield list(self.rollouts)
         while True:
             yield await self.queue.get()
@@ -191,6 +197,43 @@ async def test_a_watching_backend_is_followed_without_relisting():
     assert seen[-1] == RowsChanged(frozenset({"shop/b"}))
     assert ids(overview.ordered()) == ["b", "a"]
     assert deploy.lists == 0
+    task.cancel()
+
+
+async def test_a_server_without_the_list_watch_is_relisted_at_once_and_not_shown_failing():
+    clock = VirtualClock(T0)
+    deploy = Watching([summary("a")], unsupported=True)
+    overview = Overview(deploy, clock)  # type: ignore[arg-type]
+    seen: list[object] = []
+    overview.subscribe(seen.append)
+    task = asyncio.create_task(overview.run())
+    await clock.advance(0)
+    assert (deploy.watches, deploy.lists) == (1, 1), "the first list comes without a wait"
+    assert list(overview.rows) == ["shop/a"] and overview.listed
+    deploy.rollouts.append(summary("b"))
+    await clock.advance(RELIST)
+    assert deploy.lists == 2 and sorted(overview.rows) == ["shop/a", "shop/b"]
+    assert overview.error is None
+    assert not [update for update in seen if isinstance(update, ListLink)]
+    task.cancel()
+
+
+async def test_after_the_list_watch_was_unsupported_a_reconnect_relists():
+    clock = VirtualClock(T0)
+    deploy = Watching([summary("a")], unsupported=True)
+    overview = Overview(deploy, clock)  # type: ignore[arg-type]
+    links: list[ListLink] = []
+    overview.subscribe(lambda u: links.append(u) if isinstance(u, ListLink) else None)
+    task = asyncio.create_task(overview.run())
+    await clock.advance(0)
+    deploy.fail = True
+    await clock.advance(RELIST)
+    assert links[-1].error == "the deploy API is down" and links[-1].retry_in is not None
+    deploy.fail = False
+    await clock.advance(links[-1].retry_in)
+    assert overview.error is None and links[-1] == ListLink(None)
+    assert deploy.watches == 1, "the watch is not asked for again in this run"
+    assert deploy.lists == 3
     task.cancel()
 
 

@@ -1,9 +1,10 @@
 """Every rollout at once, ordered by what it asks of a person: the overview's list.
 
 On-call opens rollwatch without knowing which rollout hurts. This keeps the deploy system's
-whole list up to date from its list watch (a relist on a timer where the backend has none),
-ranks each rollout, and tells its subscribers which rows changed, so a screen with two hundred
-rollouts redraws the few that moved. No Textual: the ordering is tested on its own.
+whole list up to date from its list watch (a relist on a timer where the backend has none, or
+its server turns out to have none), ranks each rollout, and tells its subscribers which rows
+changed, so a screen with two hundred rollouts redraws the few that moved. No Textual: the
+ordering is tested on its own.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from enum import IntEnum
 
 from backends.base import DeployBackend, RolloutsChange, WatchesRollouts
 from backends.clock import Clock
-from backends.errors import BackendError
+from backends.errors import BackendError, Unsupported
 from backends.model import GateStatus, Phase, Rollout, RolloutSummary
 from tui.session.links import Backoff, follow
 
@@ -138,6 +139,8 @@ class Overview:
         """The first list has arrived: an empty overview then means no rollouts at all."""
         self._subscribers: list[Callable[[OverviewUpdate], None]] = []
         self._backoff = Backoff("overview")
+        self._relisting = False
+        """The backend's server said it has no list watch: follow by relisting for the run."""
 
     def subscribe(self, callback: Callable[[OverviewUpdate], None]) -> Callable[[], None]:
         self._subscribers.append(callback)
@@ -191,9 +194,24 @@ class Overview:
         self._publish(ListLink(self.error, delay))
 
     def _changes(self) -> AsyncIterator[RolloutsChange]:
-        if isinstance(self.deploy, WatchesRollouts):
-            return self.deploy.watch_rollouts()
+        if isinstance(self.deploy, WatchesRollouts) and not self._relisting:
+            return self._watched(self.deploy)
         return self._relisted()
+
+    async def _watched(self, deploy: WatchesRollouts) -> AsyncIterator[RolloutsChange]:
+        """The list watch; where the server turns out to have none (an HTTP deployer written
+        before it), the list is followed by relisting from then on, the first list at once.
+
+        That is how this deployer works, not an outage: the list link is not shown as failed.
+        """
+        try:
+            async for change in deploy.watch_rollouts():
+                yield change
+            return
+        except Unsupported:
+            self._relisting = True
+        async for change in self._relisted():
+            yield change
 
     async def _relisted(self) -> AsyncIterator[RolloutsChange]:
         while True:
