@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar, cast
 
-from backends.model import GateResult, GateStatus, Role
+from backends.model import GateStatus, Role
 from tui.format import duration
+from tui.judge.result import Estimate, JudgedGate
 from tui.judge.specs import (
     CompareGate,
     GateSpec,
@@ -61,7 +62,7 @@ class Track(Generic[E]):
     sides: list[E]
     seen_until: float = -math.inf
     last_taken: float = -math.inf
-    failed: GateResult | None = None
+    failed: JudgedGate | None = None
 
 
 class Memory:
@@ -94,7 +95,7 @@ class Look:
 class Held(Exception):
     """Raised with the result of a gate that cannot be judged on the data at hand."""
 
-    def __init__(self, result: GateResult) -> None:
+    def __init__(self, result: JudgedGate) -> None:
         super().__init__(result.explanation)
         self.result = result
 
@@ -107,11 +108,12 @@ def gate_result(
     status: GateStatus | None = None,
     samples: int = 0,
     threshold: float | None = None,
-) -> GateResult:
+    estimate: Estimate | None = None,
+) -> JudgedGate:
     """A gate's result; the status follows the label unless given."""
     if status is None:
         status = GateStatus.PASS if label == "Pass" else GateStatus.FAIL
-    return GateResult(
+    return JudgedGate(
         name=gate.name,
         status=status,
         explanation=explanation,
@@ -120,6 +122,7 @@ def gate_result(
         samples=samples,
         samples_needed=gate.min_samples,
         threshold=threshold,
+        estimate=estimate,
     )
 
 

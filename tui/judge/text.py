@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from tui.judge.result import Estimate
 from tui.judge.specs import (
     CompareGate,
     ContinuousGate,
@@ -94,6 +95,24 @@ def fmt_evidence(log_value: float, bar: float) -> str:
         digits += 1
         text = f"{value:.{digits}g}"
     return f"{text}×"
+
+
+def estimate_text(estimate: Estimate) -> str:
+    """A gate's estimate in at most 15 cells, for the label beside its graph: 'ratio 1.08×' for
+    rates, '+3% vs stable' for values ('12.3× stable' from +1000 % up).
+
+    The percent sign is attached, as `format.value` attaches it in a narrow column, and changes
+    under 10 % keep one decimal ('+0.6%' where the gate's line says '+0.58 %'): the label is
+    read at a glance, the line beside the verdict has the digits.
+    """
+    ratio = estimate.ratio
+    if estimate.of == "rates":
+        return "ratio ∞" if math.isinf(ratio) else f"ratio {fmt_number(ratio)}×"
+    pct = (ratio - 1.0) * 100.0
+    if pct >= 999.5:
+        return f"{fmt_number(ratio)}× stable"
+    digits = f"{pct:+.0f}" if abs(pct) >= 9.95 else f"{pct:+.1f}".removesuffix(".0")
+    return f"{'±0' if digits in ('+0', '-0') else digits}% vs stable"
 
 
 def fmt_confidence(confidence: float) -> str:

@@ -17,6 +17,7 @@ from backends.model import GateResult, GateStatus
 from tui.format import duration
 from tui.judge.data import Held, Look, Memory, MetricData
 from tui.judge.kinds import KINDS
+from tui.judge.result import JudgedGate
 from tui.judge.specs import GateSpec, JudgeSpec
 
 
@@ -24,7 +25,7 @@ from tui.judge.specs import GateSpec, JudgeSpec
 class Judgement:
     """Every gate's result and the overall verdict, each explained in one line."""
 
-    gates: list[GateResult]
+    gates: list[JudgedGate]
     status: GateStatus
     score: float | None
     explanation: str
@@ -36,7 +37,7 @@ def evaluate_gate(
     metrics: Mapping[str, MetricData],
     now: float,
     memory: Memory | None = None,
-) -> GateResult:
+) -> JudgedGate:
     """One gate by its kind's evaluator: a window gate over `(now - gate.window, now]`, an
     anytime-valid one over every sample since its memory began (all of them without one)."""
     look = Look(metrics, now, Memory() if memory is None else memory)

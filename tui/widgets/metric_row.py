@@ -7,7 +7,10 @@ eye compares them without reading ticks, unless the two sides are too far apart 
 to say anything about the smaller (a 5 % canary's request rate): then each has its own, with
 its own ticks. The canary's graph draws what its gate compares: the limit as a rule and, for a
 gate on an aggregate over a window, that aggregate as a dashed rule, the number the label
-shows beside the badge. A dependency metric gets one wide graph.
+shows beside the badge. A gate that compares the canary with stable over all its samples (a
+count, continuous, compare or rate gate) has no value of the metric to draw: the label shows
+its own estimate of canary against stable instead ("ratio 1.08×", "+3% vs stable"). A
+dependency metric gets one wide graph.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from textual.widgets import Static
 
 from backends.model import GateResult, GateStatus, Role
 from tui import format
+from tui.judge.result import JudgedGate
 from tui.judge.specs import GateSpec, RelativeGate, ThresholdGate
 from tui.judge.stats.sample import aggregate
+from tui.judge.text import estimate_text
 from tui.render.labels import span_label
 from tui.render.scales import value_range
 from tui.session.windows import MetricWindow
@@ -195,13 +200,21 @@ class MetricRow(Horizontal):
             text.append("⚠ no canary series", theme_color(self.app, "warning"))
         else:
             label, variable = badge(self.gate)
-            judged = self.judged(self._drawn[2]) if self._drawn else None
-            gate = self.gate_spec
-            if judged is not None and isinstance(gate, ThresholdGate | RelativeGate):
-                window = span_label(gate.window.total_seconds())
-                label = f"{label[0]} {window} {gate.aggregate} {format.value(judged)}"
-            text.append(label, theme_color(self.app, variable))
+            text.append(self._verdict(label), theme_color(self.app, variable))
         return text
+
+    def _verdict(self, label: str) -> str:
+        """The badge, its word giving way to what the gate judged: '✔ 5m p99 123 ms' for an
+        aggregate over a window, '✔ ratio 1.08×' for the gate's estimate of canary against
+        stable; the badge alone while there is neither."""
+        judged = self.judged(self._drawn[2]) if self._drawn else None
+        spec = self.gate_spec
+        if judged is not None and isinstance(spec, ThresholdGate | RelativeGate):
+            window = span_label(spec.window.total_seconds())
+            return f"{label[0]} {window} {spec.aggregate} {format.value(judged)}"
+        if isinstance(self.gate, JudgedGate) and self.gate.estimate is not None:
+            return f"{label[0]} {estimate_text(self.gate.estimate)}"
+        return label
 
     def _compact_label(self) -> Text:
         """Two lines: name and gate mark; then the latest values, coloured by role."""

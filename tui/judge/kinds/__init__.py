@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from backends.model import GateResult
 from tui.judge.data import Look
 from tui.judge.kinds import compare, continuous, count, rate, relative, threshold
+from tui.judge.result import JudgedGate
 from tui.judge.specs import (
     CompareGate,
     ContinuousGate,
@@ -31,7 +31,7 @@ class Kind:
     """A gate kind: its spec model and the function that judges one gate of it at one look."""
 
     spec: type[BaseModel]
-    evaluate: Callable[[Any, Look], GateResult]
+    evaluate: Callable[[Any, Look], JudgedGate]
 
 
 KINDS: dict[str, Kind] = {

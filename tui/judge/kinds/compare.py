@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backends.model import GateResult
 from tui.judge.data import Look, fetch_both, gate_result, pending, require
+from tui.judge.result import JudgedGate, estimate
 from tui.judge.specs import CompareGate
 from tui.judge.stats import rank, sample
 from tui.judge.text import compare_line, fmt_confidence
@@ -12,7 +12,7 @@ RULE = {"confidence", "allowed_increase", "allowed_decrease"}
 """The gate fields, besides the direction, that say what counts as a failing change."""
 
 
-def evaluate(gate: CompareGate, look: Look) -> GateResult:
+def evaluate(gate: CompareGate, look: Look) -> JudgedGate:
     """Prepare both windows as Kayenta does (NaN, outliers), then classify the shift."""
     factor = gate.outlier_factor if gate.remove_outliers else None
     data, raw_canary, raw_stable = fetch_both(gate, look, gate.metric)
@@ -27,4 +27,5 @@ def evaluate(gate: CompareGate, look: Look) -> GateResult:
         raise pending(gate, f"n={sizes[0]}/{sizes[1]} is too few to judge at {at}", n)
     means = (sample.mean(canary), sample.mean(stable))
     text = compare_line(gate, means, data.spec.unit, cmp, direction, sizes)
-    return gate_result(gate, cmp.label, text, samples=n)
+    shift = estimate(cmp.effect, "values")
+    return gate_result(gate, cmp.label, text, samples=n, estimate=shift)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
-from backends.model import GateResult, GateStatus, Role
+from backends.model import GateStatus, Role
 from tui.judge.data import Look, Track, fresh, gate_result, intervals, pending
+from tui.judge.result import JudgedGate, estimate
 from tui.judge.specs import ContinuousGate
 from tui.judge.stats.classification import Direction
 from tui.judge.stats.pair_evidence import PairEvidence
@@ -37,7 +38,7 @@ def _tested(direction: Direction) -> list[Direction]:
     return [side for side in ("increase", "decrease") if direction in (side, "either")]
 
 
-def evaluate(gate: ContinuousGate, look: Look) -> GateResult:
+def evaluate(gate: ContinuousGate, look: Look) -> JudgedGate:
     direction = _direction(gate, look)
     tested = _tested(direction)
     track = look.memory.track(gate, lambda: Track([PairEvidence() for _ in tested]))
@@ -71,7 +72,7 @@ def evaluate(gate: ContinuousGate, look: Look) -> GateResult:
 
 def _failed(
     gate: ContinuousGate, look: Look, track: Track[PairEvidence], tested: list[Direction]
-) -> GateResult | None:
+) -> JudgedGate | None:
     bar = math.log(gate.threshold * len(track.sides))
     for side, test in zip(track.sides, tested, strict=True):
         if side.log_value >= bar:
@@ -87,11 +88,13 @@ def _result(
     direction: Direction,
     label: str,
     status: GateStatus,
-) -> GateResult:
+) -> JudgedGate:
     strongest = max(track.sides, key=lambda side: side.log_value)
     against = null_text(direction, gate.allowed_increase, gate.allowed_decrease)
     bar = gate.threshold * len(track.sides)
     verdict = evidence_text(label, strongest.log_value, bar, against)
     unit = look.metrics[gate.metric].spec.unit
     text = continuous_line(gate, strongest, unit, verdict)
-    return gate_result(gate, label, text, status=status, samples=strongest.pairs)
+    canary, stable = strongest.means
+    shift = estimate(canary / stable, "values")
+    return gate_result(gate, label, text, status=status, samples=strongest.pairs, estimate=shift)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
-from backends.model import GateResult, GateStatus, Role
+from backends.model import GateStatus, Role
 from tui.judge.data import Look, Track, fresh, gate_result, intervals, pending
+from tui.judge.result import JudgedGate, estimate
 from tui.judge.specs import CountGate
 from tui.judge.stats.count_evidence import CountEvidence
 from tui.judge.text import count_line, count_noun, evidence_text, null_text
@@ -26,7 +27,7 @@ def start(gate: CountGate) -> Track[CountEvidence]:
     return Track(sides)
 
 
-def evaluate(gate: CountGate, look: Look) -> GateResult:
+def evaluate(gate: CountGate, look: Look) -> JudgedGate:
     track = look.memory.track(gate, lambda: start(gate))
     if track.failed is not None:
         return track.failed
@@ -59,7 +60,7 @@ def _bar(gate: CountGate, track: Track[CountEvidence]) -> float:
     return gate.threshold * len(track.sides)
 
 
-def _failed(gate: CountGate, look: Look, track: Track[CountEvidence]) -> GateResult | None:
+def _failed(gate: CountGate, look: Look, track: Track[CountEvidence]) -> JudgedGate | None:
     bar = math.log(_bar(gate, track))
     for side in track.sides:
         if side.log_value >= bar:
@@ -69,7 +70,7 @@ def _failed(gate: CountGate, look: Look, track: Track[CountEvidence]) -> GateRes
 
 def _result(
     gate: CountGate, look: Look, track: Track[CountEvidence], label: str, status: GateStatus
-) -> GateResult:
+) -> JudgedGate:
     strongest = max(track.sides, key=lambda side: side.log_value)
     against = null_text(gate.direction, gate.allowed_increase, gate.allowed_decrease)
     verdict = evidence_text(label, strongest.log_value, _bar(gate, track), against)
@@ -78,5 +79,5 @@ def _result(
         count_noun(look.metrics[gate.denominator].spec),
     )
     text = count_line(gate, strongest, nouns, verdict)
-    samples = strongest.intervals
-    return gate_result(gate, label, text, status=status, samples=samples)
+    samples, ratio = strongest.intervals, estimate(strongest.ratio, "rates")
+    return gate_result(gate, label, text, status=status, samples=samples, estimate=ratio)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 
-from backends.model import GateResult
 from tui.judge.data import Look, fetch_both, gate_result, pending, require, without_nan
+from tui.judge.result import JudgedGate
 from tui.judge.specs import RelativeGate
 from tui.judge.stats.sample import aggregate, ratio
 from tui.judge.text import relative_line
 
 
-def evaluate(gate: RelativeGate, look: Look) -> GateResult:
+def evaluate(gate: RelativeGate, look: Look) -> JudgedGate:
     """`canary <= stable * (1 + tolerance)`, or `>= stable * (1 - tolerance)` if higher is good."""
     data, raw_canary, raw_stable = fetch_both(gate, look, gate.metric)
     canary, stable = without_nan(raw_canary), without_nan(raw_stable)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from backends.model import GateResult, Role
+from backends.model import Role
 from tui.judge.data import Look, fetch, gate_result, require, role_of, without_nan
+from tui.judge.result import JudgedGate
 from tui.judge.specs import ThresholdGate
 from tui.judge.stats.sample import aggregate
 from tui.judge.text import threshold_line
 
 
-def evaluate(gate: ThresholdGate, look: Look) -> GateResult:
+def evaluate(gate: ThresholdGate, look: Look) -> JudgedGate:
     """High above `max`, Low below `min`; the bound drawn is the one broken, else the main one."""
     role = role_of(look, gate.metric)
     data, raw = fetch(gate, look, gate.metric, role)
