@@ -138,24 +138,40 @@ class Replay:
         return self._at(rollout_id, self._now())
 
     async def watch_rollout(self, rollout_id: str) -> AsyncIterator[Rollout]:
-        """The snapshot as of now, then the newest one each time the recording has a new one."""
+        """The snapshot as of now, then the newest one each time the recording has a new one.
+
+        One whose time came while the caller was away (the clock moved between two reads) is
+        given at once, not with the recording's next.
+        """
         self._at(rollout_id, self._now())
         times = [time for time, _ in self._snapshots[rollout_id]]
         while True:
+            told = bisect.bisect_right(times, self._now())
             yield self._at(rollout_id, self._now())
-            await self._until_after(times)
+            if bisect.bisect_right(times, self._now()) == told:
+                await self._until_after(times)
 
     async def watch_rollouts(self) -> AsyncIterator[RolloutsChange]:
-        """The list as of now, then the rollouts whose snapshot changed, as summaries."""
-        yield await self.list_rollouts()
+        """The list as of now, then the rollouts whose snapshot changed, as summaries.
+
+        Every change recorded after the last one told is told, also one whose time came while
+        the caller was away.
+        """
         times = sorted(time for history in self._snapshots.values() for time, _ in history)
+        told = self._now()
+        yield await self.list_rollouts()
         while True:
-            since = self._now()
-            await self._until_after(times)
+            if bisect.bisect_right(times, told) == bisect.bisect_right(times, self._now()):
+                await self._until_after(times)
             now = self._now()
-            for rollout_id, history in self._snapshots.items():
-                if any(since < time <= now for time, _ in history):
-                    yield self._at(rollout_id, now).summary()
+            changed = [
+                rollout_id
+                for rollout_id, history in self._snapshots.items()
+                if any(told < time <= now for time, _ in history)
+            ]
+            told = now
+            for rollout_id in changed:
+                yield self._at(rollout_id, now).summary()
 
     async def _until_after(self, times: list[float]) -> None:
         """Sleep until the first of `times` after now (or for a long while, past the last)."""
