@@ -1,4 +1,4 @@
-"""The DeployBackend contract, checked the same way against all five deploy adapters.
+"""The DeployBackend contract, checked the same way against all six deploy adapters.
 
 The session, the screen and the commands speak to every deploy system through one protocol, so
 each adapter must keep it alike: it lists and reads a rollout with step numbers a person can be
@@ -9,7 +9,9 @@ and outside failures come back as the project's own errors.
 
 Each adapter runs against the real thing where one can run here: the simulator on the virtual
 clock, the http adapter against `sim-serve` in-process, and the Kubernetes adapters against the
-fake API server (tests.helpers.kube_fake) holding objects written from the API facts. What is
+fake API server (tests.helpers.kube_fake) holding objects written from the API facts. The replay
+adapter plays a recording of the demo's session, made as `--record` makes one, on a clock of its
+own: it reads as any other, and does nothing, so every action is Unsupported there. What is
 particular to one adapter (the exact patches, the load tester's calls) is tested next to it.
 """
 
@@ -26,6 +28,7 @@ from typing import Any
 import pytest
 
 from backends.base import Capability, DeployBackend
+from backends.clock import VirtualClock
 from backends.errors import Conflict, NotFound, Unauthorized, Unreachable, Unsupported
 from backends.expectation import check_expectation
 from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
@@ -33,14 +36,17 @@ from backends.kubernetes import deployments as k8s
 from backends.kubernetes.argo import adapter as argo
 from backends.kubernetes.flagger import adapter as flagger
 from backends.model import Expectation, Rollout
+from backends.replay.adapter import Replay
 from backends.simulator.adapter import Simulator
 from tests.helpers import argo_objects, deployment_objects, flagger_objects
 from tests.helpers.kube_fake import FakeKube, FakeLoadTester, build, options
 from tests.helpers.kube_fake import serving as kube_serving
+from tests.helpers.recordings import record_demo
 from tests.helpers.sim_server import serving
+from tui.session.demo import START
 from tui.sim_serve.server import SimulatorApi
 
-ADAPTERS = ("simulator", "http", "argo", "kubernetes", "flagger")
+ADAPTERS = ("simulator", "http", "argo", "kubernetes", "flagger", "replay")
 REMOTE = ("http", "argo", "kubernetes", "flagger")
 """The adapters that reach a server, which can go away or refuse the credentials."""
 TOKEN = "s3cret-token"
@@ -110,6 +116,30 @@ async def _http(stack: AsyncExitStack, sim: Simulator) -> Subject:
         served.stop,
         lambda: client("wrong-token"),
     )
+
+
+async def _replay(
+    stack: AsyncExitStack, sim: Simulator, clock: VirtualClock, tmp_path: Path
+) -> Subject:
+    """The demo recorded while someone else promotes its rollout, played from its first line."""
+    path = tmp_path / "demo.jsonl"
+    await record_demo(path, sim, clock, before=30, after=30)
+    await sim.aclose()
+    played = VirtualClock(START)
+    replay = Replay(path, played)
+    stack.push_async_callback(replay.aclose)
+
+    async def move_on(held: bool) -> None:
+        """The recording plays on to its end, past the promotion."""
+        await played.advance(replay.ends - played.now().timestamp())
+
+    async def state() -> Hashable:
+        return path.read_bytes()
+
+    async def nothing() -> None:
+        return None
+
+    return Subject("replay", replay, sim.primary_id, move_on, state, nothing)
 
 
 def _kube(
@@ -209,7 +239,7 @@ def _written(fake: FakeKube) -> Callable[[], Awaitable[Hashable]]:
 
 @pytest.fixture
 async def subject(
-    request: pytest.FixtureRequest, sim: Simulator, tmp_path: Path
+    request: pytest.FixtureRequest, sim: Simulator, clock: VirtualClock, tmp_path: Path
 ) -> AsyncIterator[Subject]:
     async with AsyncExitStack() as stack:
         kind = request.param
@@ -217,6 +247,8 @@ async def subject(
             yield await _simulator(stack, sim)
         elif kind == "http":
             yield await _http(stack, sim)
+        elif kind == "replay":
+            yield await _replay(stack, sim, clock, tmp_path)
         else:
             fake = await stack.enter_async_context(kube_serving(tmp_path))
             maker = {"argo": _argo, "kubernetes": _kubernetes, "flagger": _flagger}[kind]
@@ -229,6 +261,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     "argo": argo.ArgoRolloutsBackend.capabilities,
     "kubernetes": k8s.DeploymentBackend.capabilities,
     "flagger": frozenset({Capability.PROMOTE, Capability.ABORT}),
+    "replay": Replay.capabilities,
 }
 """What each adapter advertises, read before the tests are collected so that each action is
 tried exactly where it is advertised. Flagger decides through the load tester's gates, so it

@@ -1,0 +1,47 @@
+"""A recording made as `rollwatch demo --record FILE` makes one, on the virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from backends.clock import VirtualClock
+from backends.model import Expectation
+from backends.simulator.adapter import Simulator
+from tui.session.demo import demo_wiring
+from tui.session.recording import Recorder
+
+TICK = 10.0
+"""Seconds the clock moves at a time, as the demo's graphs refresh."""
+
+
+async def record_demo(
+    path: Path, sim: Simulator, clock: VirtualClock, *, before: float, after: float
+) -> None:
+    """The demo's session on `sim`'s own rollout, written to `path` as it saw it.
+
+    After `before` seconds someone else confirms the rollout's step (another person's
+    `rollwatch promote`), so the recording holds the rollout moving on; it goes on for `after`
+    seconds more. `sim` must run on `clock`.
+    """
+    recorder = Recorder(path, clock)
+    wired = recorder.wrap(demo_wiring(sim))
+    recorder.start(wired.config, sim.primary_id)
+    session = wired.session(sim.primary_id, read_only=True)
+    recorder.follow(session)
+    task = asyncio.create_task(session.run())
+    try:
+        await clock.advance(0)
+        await _advance(clock, before)
+        seen = await sim.get_rollout(sim.primary_id)
+        await sim.promote(seen.id, expect=Expectation.of(seen))
+        await _advance(clock, after)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        recorder.close()
+
+
+async def _advance(clock: VirtualClock, seconds: float) -> None:
+    for _ in range(round(seconds / TICK)):
+        await clock.advance(TICK)
