@@ -4,6 +4,11 @@ The order of what must stay visible: the header, the steps and the footer; a ban
 is down; every gate and the verdict; then the metric rows (gated metrics before the others),
 and the events with what is left. A terminal too short for every row drops rows instead of
 scrolling, so the last gate line is never pushed off the screen.
+
+A banner comes and goes with a link, so it takes its lines from what the rows leave over: the
+events' lines beyond the least they keep, then the rule over the gates-and-events band. Only
+when those are not enough are the rows planned again without its lines, so a one-line banner
+never turns graphs into bars where they fit without it.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ class Layout:
     stacked: bool
     """Events under the gates (small terminals) rather than beside them."""
     banner: int
+    rule: bool
+    """The rule over the band is drawn: it gives way to a banner before any row does."""
     shown: tuple[int, ...]
     """Indexes of the metric rows shown, in screen order."""
     row_height: int
@@ -42,7 +49,7 @@ class Layout:
     events: int
     """Lines for the events when stacked (beside the gates they take the band's height)."""
     bottom: int
-    """The gates-and-events band's height, its rule included."""
+    """The gates-and-events band's height, its rule (when drawn) included."""
 
 
 def plan(
@@ -61,28 +68,46 @@ def plan(
     """
     stacked = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
     gate_lines = 1 + gates
-    free = max(0, height - CHROME - BORDER - banner)
+    free = max(0, height - CHROME - BORDER)
+    count, row_height = _rows(stacked, free, len(gated), gate_lines)
+    band = free - count * row_height
+    spare = band - (gate_lines + 1 if stacked else gate_lines)
+    rule = banner <= spare
+    if rule:
+        band -= banner
+    elif banner <= spare + BORDER:
+        band -= banner - BORDER
+    else:
+        rule = True
+        free = max(0, free - banner)
+        count, row_height = _rows(stacked, free, len(gated), gate_lines)
+        band = free - count * row_height
+    gates_shown = min(gate_lines, band)
+    return Layout(
+        stacked=stacked,
+        banner=banner,
+        rule=rule,
+        shown=_most_wanted(gated, count),
+        row_height=row_height,
+        plots=not stacked and row_height >= MIN_PLOT,
+        gates=gates_shown,
+        events=band - gates_shown if stacked else band,
+        bottom=(BORDER if rule else 0) + band,
+    )
+
+
+def _rows(stacked: bool, free: int, rows: int, gate_lines: int) -> tuple[int, int]:
+    """How many metric rows `free` lines hold, and their height, once the gates and the least
+    of the events have theirs."""
     if stacked:
         rest = max(0, free - gate_lines)
-        events = min(rest, EVENTS_SMALL, max(1, rest - MIN_ROW * len(gated)))
+        events = min(rest, EVENTS_SMALL, max(1, rest - MIN_ROW * rows))
         space = rest - events
     else:
         events = min(max(EVENTS_LARGE, gate_lines), max(gate_lines, free - MIN_ROW))
         space = max(0, free - events)
-    count = min(len(gated), space // MIN_ROW)
-    row_height = space // count if count else 0
-    events += space - count * row_height
-    band = gate_lines + events if stacked else events
-    return Layout(
-        stacked=stacked,
-        banner=banner,
-        shown=_most_wanted(gated, count),
-        row_height=row_height,
-        plots=not stacked and row_height >= MIN_PLOT,
-        gates=min(gate_lines, free),
-        events=events,
-        bottom=BORDER + min(free, band),
-    )
+    count = min(rows, space // MIN_ROW)
+    return count, space // count if count else 0
 
 
 def _most_wanted(gated: Sequence[bool], count: int) -> tuple[int, ...]:

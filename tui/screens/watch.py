@@ -88,7 +88,8 @@ class WatchScreen(Screen[None]):
         self._apply_size()
 
     def _apply_size(self) -> None:
-        """Share the lines out (`layout.plan`); rows too short for a plot become bars."""
+        """Share the lines out (`layout.plan`); rows too short for a plot become bars, and the
+        band's rule gives way to a banner where the rows would otherwise have to."""
         width, height = self.app.size
         rows = list(self.query(MetricRow))
         gated = {name for gate in self.session.gates for name in references(gate).values()}
@@ -103,7 +104,9 @@ class WatchScreen(Screen[None]):
         self.query_one(Footer).compact = layout.stacked
         if layout.banner:
             self.query_one(LinkBanner).styles.height = layout.banner
-        self.query_one("#bottom").styles.height = layout.bottom
+        bottom = self.query_one("#bottom")
+        bottom.styles.height = layout.bottom
+        bottom.styles.border_top = None if layout.rule else ("none", "transparent")
         self.query_one(GatesPanel).styles.height = layout.gates if layout.stacked else "1fr"
         for index, row in enumerate(rows):
             row.display = index in layout.shown
