@@ -118,7 +118,7 @@ async def test_a_tick_without_new_data_draws_nothing(clock: VirtualClock):
         assert [g.draws for g in graphs] == before
 
 
-async def test_promoting_a_failing_canary_needs_the_name_typed(clock: VirtualClock):
+async def test_promoting_a_failing_canary_needs_the_name_typed_and_a_reason(clock: VirtualClock):
     from textual.widgets import Input
 
     app, sim = demo_app(clock, "latency-regression", actor="tester")
@@ -142,11 +142,16 @@ async def test_promoting_a_failing_canary_needs_the_name_typed(clock: VirtualClo
         assert not confirm.disabled
         assert app.screen.query_one("#typed", Input).value == "checkout-api"
         await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#reason", Input), "Enter asks why next"
+        await pilot.press(*"hotfix", "enter")
         await actions_done(app)
         await settle(pilot, clock)
         assert (await sim.get_rollout(PRIMARY)).current_step == 2
         assert any(
-            e.message.startswith("override: promoted over p99 latency") and e.actor == "tester"
+            e.message.startswith("override: promoted over p99 latency")
+            and e.message.endswith('"hotfix"')
+            and e.actor == "tester"
             for e in app.session.events
         )
 

@@ -18,12 +18,12 @@ from backends.base import Capability
 from backends.clock import VirtualClock
 from backends.model import Expectation, GateStatus, MetricQuery, Phase, Point, QueryResult, Role
 from backends.simulator.adapter import Simulator, SimulatorOptions
-from tests.helpers.tui_helpers import actions_done
+from tests.helpers.tui_helpers import actions_done, screen_lines
 from tui.app import RollwatchApp
 from tui.screens.confirm import ConfirmScreen
 from tui.session.decisions import Changed
 from tui.session.demo import SEED, demo_wiring
-from tui.virtual_app import settle
+from tui.virtual_app import demo_app, settle
 
 PRIMARY = "shop/checkout-api"
 
@@ -97,13 +97,14 @@ async def test_a_gate_failing_while_the_prompt_is_open_needs_a_fresh_typed_confi
         assert not any(e.message.startswith("override") for e in app.session.events)
 
         await pilot.click("#typed")
-        await pilot.press(*"checkout-api", "enter")
+        await pilot.press(*"checkout-api", "enter", *"known noise", "enter")
         await actions_done(app)
         await settle(pilot, clock)
         assert (await sim.get_rollout(PRIMARY)).current_step == 2
         overrides = [e for e in app.session.events if e.message.startswith("override:")]
         assert len(overrides) == 1 and overrides[0].actor == "tester"
         assert "error rate" in overrides[0].message
+        assert overrides[0].message.endswith('— "known noise"')
 
 
 async def test_the_prompt_follows_the_numbers_while_open(clock: VirtualClock) -> None:
@@ -216,3 +217,94 @@ async def test_enter_after_a_change_lands_on_cancel(clock: VirtualClock) -> None
         await settle(pilot, clock)
         assert not isinstance(app.screen, ConfirmScreen)
         assert (await sim.get_rollout(PRIMARY)).phase != Phase.ABORTED
+
+
+def reason_field(prompt: ConfirmScreen) -> Input:
+    return prompt.query_one("#reason", Input)
+
+
+async def test_promoting_over_a_failing_gate_without_a_reason_points_at_the_reason_field(
+    clock: VirtualClock,
+) -> None:
+    app, sim = demo_app(clock, "latency-regression", actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("p")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ConfirmScreen)
+        reason = reason_field(prompt)
+        assert reason.display and reason.region.bottom <= 24, "asked for on an 80x24 screen"
+        assert "why — recorded with your name" in "\n".join(screen_lines(app))
+        await pilot.press(*"checkout-api", "enter")
+        await pilot.pause()
+        assert app.focused is reason, "Enter on the name moves on to the reason"
+
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.click("#confirm")
+        await pilot.pause()
+        await pilot.press(*"   ")
+        await pilot.click("#confirm")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert app.screen is prompt, "no reason, no promotion"
+        assert (await sim.get_rollout(PRIMARY)).current_step == 1
+        assert not any(e.message.startswith("override") for e in app.session.events)
+        assert app.focused is reason and reason.has_class("-invalid")
+        assert reason.value == ""
+        assert reason.placeholder == 'say why the gates are overridden, e.g. "hotfix"'
+        assert 'say why the gates are overridden, e.g. "hotfix"' in "\n".join(screen_lines(app))
+
+        await pilot.press(*"hotfix for INC-42", "enter")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert (await sim.get_rollout(PRIMARY)).current_step == 2
+        overrides = [e for e in app.session.events if e.message.startswith("override:")]
+        assert len(overrides) == 1 and overrides[0].actor == "tester"
+        assert overrides[0].message == (
+            'override: promoted over p99 latency, p50 latency — "hotfix for INC-42"'
+        )
+
+
+async def test_a_promotion_with_nothing_to_override_asks_for_no_reason(clock: VirtualClock) -> None:
+    app, sim, _ = degrading_app(clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("p")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ConfirmScreen)
+        assert prompt.prompt.confirmation.overrides == ()
+        assert not reason_field(prompt).display and not prompt.query_one("#typed").display
+        assert "why — recorded" not in "\n".join(screen_lines(app))
+        await pilot.press("enter")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert (await sim.get_rollout(PRIMARY)).current_step == 2
+        assert not any(e.message.startswith("override") for e in app.session.events)
+
+
+async def test_the_reason_is_kept_when_the_prompt_asks_again(clock: VirtualClock) -> None:
+    """A fresh confirmation forgets the name typed for the old picture, not the person's why."""
+    app, sim = demo_app(clock, "latency-regression", actor="tester")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, clock)
+        await pilot.press("p")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ConfirmScreen)
+        await pilot.press(*"checkout-api", "enter", *"hotfix")
+        await sim.promote(PRIMARY, expect=Expectation.of(await sim.get_rollout(PRIMARY)))
+        await settle(pilot, clock, 1)
+        assert "step 2/7 → 3/7" in str(prompt.query_one("#notice", Static).render())
+        assert prompt.query_one("#typed", Input).value == ""
+        assert app.focused is prompt.query_one("#typed", Input)
+        assert reason_field(prompt).value == "hotfix"
+
+        await pilot.press(*"checkout-api", "enter", "enter")
+        await actions_done(app)
+        await settle(pilot, clock)
+        assert (await sim.get_rollout(PRIMARY)).current_step == 3
+        overrides = [e for e in app.session.events if e.message.startswith("override:")]
+        assert len(overrides) == 1 and overrides[0].message.endswith('— "hotfix"')

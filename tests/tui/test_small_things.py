@@ -65,9 +65,11 @@ async def test_the_failing_gate_prompt_fits_a_60x20_terminal(clock: VirtualClock
         prompt = app.screen
         assert isinstance(prompt, ConfirmScreen)
         assert prompt.query_one("#typed", Input).display
-        for widget in (*prompt.query(Button), prompt.query_one("#typed", Input)):
+        assert prompt.query_one("#reason", Input).display
+        for widget in (*prompt.query(Button), *prompt.query(Input)):
             region = widget.region
             assert region.height >= 1 and region.bottom <= 20 and region.right <= 60, widget
         screen = "\n".join(screen_lines(app))
         assert "Cancel" in screen and "Promote" in screen
         assert "type checkout-api to promote anyway" in screen
+        assert "why — recorded with your name" in screen

@@ -53,7 +53,7 @@ async def test_completion_and_abort_are_told(clock: VirtualClock):
     task = asyncio.create_task(session.run())
     await clock.advance(10)
     confirmation = session.confirmation(Capability.PROMOTE_FULL)
-    await session.execute(confirmation.with_typed(session.rollout_service))
+    await session.execute(confirmation.with_typed(session.rollout_service, "bake skipped"))
     for _ in range(12):
         await clock.advance(10)
     task.cancel()

@@ -60,7 +60,7 @@ async def record(path: Path, scenario: str, *, promote_at: int | None = None) ->
             await clock.advance(10)
         if minute == promote_at:
             confirmation = session.confirmation(Capability.PROMOTE)
-            await session.execute(confirmation.with_typed(session.rollout_service))
+            await session.execute(confirmation.with_typed(session.rollout_service, "hotfix"))
         states.append(state(session))
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

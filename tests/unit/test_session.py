@@ -23,7 +23,7 @@ from backends.model import (
 )
 from backends.simulator.adapter import Simulator, SimulatorOptions
 from tui.config.load import demo_config
-from tui.session.decisions import Refused
+from tui.session.decisions import Refused, override_reason
 from tui.session.demo import demo_session
 from tui.session.live import Session
 from tui.session.updates import GatesChanged, LinkChanged, MetricsChanged, RolloutChanged, Update
@@ -284,7 +284,9 @@ async def test_the_judge_runs_on_every_poll(clock: VirtualClock):
     await stop(task)
 
 
-async def test_promoting_over_failing_gates_needs_the_name_typed(clock: VirtualClock):
+async def test_promoting_over_failing_gates_needs_the_name_typed_and_a_reason(
+    clock: VirtualClock,
+):
     sim = Simulator(clock, SimulatorOptions(scenario="latency-regression", actor="tester"))
     session = demo_session(sim)
     task = await started(session, clock)
@@ -293,14 +295,28 @@ async def test_promoting_over_failing_gates_needs_the_name_typed(clock: VirtualC
     with pytest.raises(Refused, match="type 'checkout-api' to promote anyway"):
         await session.execute(confirmation)
     with pytest.raises(Refused):
-        await session.execute(confirmation.with_typed("checkout"))
+        await session.execute(confirmation.with_typed("checkout", "hotfix"))
+    with pytest.raises(Refused, match="say why the gates are overridden"):
+        await session.execute(confirmation.with_typed("checkout-api"))
+    with pytest.raises(Refused, match="say why the gates are overridden"):
+        await session.execute(confirmation.with_typed("checkout-api", " "))
     assert (await sim.get_rollout(PRIMARY)).current_step == 1
-    await session.execute(confirmation.with_typed("checkout-api"))
+    await session.execute(confirmation.with_typed("checkout-api", "hotfix for INC-42"))
     assert (await sim.get_rollout(PRIMARY)).current_step == 2
     override = [e for e in session.events if e.message.startswith("override")]
     assert len(override) == 1 and override[0].actor == "tester"
     assert "p99 latency" in override[0].message and "p50 latency" in override[0].message
+    assert override[0].message.endswith(' — "hotfix for INC-42"')
     await stop(task)
+
+
+def test_an_override_reason_is_one_printable_line_that_says_something():
+    """One rule for `promote --override` and the prompt's reason field."""
+    assert override_reason("  hotfix\nfor\tINC-42 ") == "hotfix for INC-42"
+    assert override_reason("INC-42\x1b]0;owned\x07") == "INC-42\\x1b]0;owned\\x07"
+    for nothing in ("", "   ", "\n\t"):
+        with pytest.raises(Refused, match=r'say why the gates are overridden, e\.g\. "hotfix"'):
+            override_reason(nothing)
 
 
 async def test_abort_needs_no_override(clock: VirtualClock):

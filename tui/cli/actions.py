@@ -18,7 +18,6 @@ from typing import Any
 from backends.base import Capability
 from backends.errors import Unreachable
 from backends.model import Expectation, Rollout
-from backends.text_safety import printable
 from tui import format
 from tui.cli import output
 from tui.cli.arguments import rollout_id
@@ -27,7 +26,7 @@ from tui.cli.promotion import judge_promotion, promote
 from tui.cli.records import record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.config.secrets import secret_mask
-from tui.session.decisions import PROMOTING, allowed, perform
+from tui.session.decisions import PROMOTING, Refused, allowed, override_reason, perform
 
 EXIT_REFUSED = 1
 
@@ -135,10 +134,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def reason(text: str) -> str:
-    """`--override REASON`: words a person will read later, so not empty, on one line."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError('say why the gates are overridden, e.g. "hotfix"')
-    return printable(" ".join(text.split()))
+    """`--override REASON`, held to the rule the prompt's reason field follows."""
+    try:
+        return override_reason(text)
+    except Refused as refused:
+        raise argparse.ArgumentTypeError(str(refused)) from None
 
 
 def expectation(args: argparse.Namespace, rollout: Rollout) -> Expectation:

@@ -2,9 +2,11 @@
 
 When the gates do not all pass (or the bake is not over), a yes is not enough: the user types
 the service's name, as GitHub asks before deleting a repository, so a tired thumb on Enter
-cannot promote a failing canary. The prompt is live (`LivePrompt`): when what the yes depends
-on moves while it is open, it says what moved and asks again; Enter then lands on Cancel, so a
-yes meant for the old picture is never taken for the new one.
+cannot promote a failing canary, and says why in one line, which the override's record keeps
+beside their name (as `promote --override` does on the command line). The prompt is live
+(`LivePrompt`): when what the yes depends on moves while it is open, it says what moved and
+asks again; Enter then lands on Cancel, so a yes meant for the old picture is never taken for
+the new one. The reason typed is kept: it answers why, not what was on screen.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from textual.widgets import Button, Input, Static
 
 from backends.text_safety import printable
 from tui.screens.live_prompt import LivePrompt, PromptView
-from tui.session.decisions import Confirmation
+from tui.session.decisions import Confirmation, Refused, override_reason
 
 SMALL_HEIGHT = 24
-"""Below this many lines the input and buttons lose their borders, so all of them fit."""
+"""Below this many lines the inputs and buttons lose their borders, so all of them fit."""
+
+ASK_REASON = "why — recorded with your name"
 
 
 class ConfirmScreen(ModalScreen[Confirmation | None]):
@@ -46,6 +50,7 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
     ConfirmScreen #notice { margin: 1 0 0 0; color: $text-warning; text-style: bold; }
     ConfirmScreen #answer { dock: bottom; height: auto; }
     ConfirmScreen Input { margin: 1 0 0 0; }
+    ConfirmScreen #reason { margin: 0; }
     ConfirmScreen Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     ConfirmScreen Button { margin-left: 2; min-width: 12; }
     ConfirmScreen.-small #body > * { margin: 0; }
@@ -68,6 +73,8 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
                 yield Static(id="notice")
             with Vertical(id="answer"):
                 yield Input(id="typed")
+                # Marked invalid by a refused yes (the override rule), cleared by typing.
+                yield Input(id="reason", placeholder=ASK_REASON, validate_on=())
                 with Horizontal():
                     yield Button("Cancel", id="cancel")
                     yield Button(view.button, id="confirm")
@@ -79,7 +86,7 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
     def on_resize(self) -> None:
         small = self.app.size.height < SMALL_HEIGHT
         self.set_class(small, "-small")
-        for widget in (*self.query(Button), self.query_one(Input)):
+        for widget in (*self.query(Button), *self.query(Input)):
             widget.compact = small
 
     def follow(self) -> None:
@@ -104,6 +111,7 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
         typed.display = view.require_typed is not None
         if view.require_typed:
             typed.placeholder = f"type {view.require_typed} to promote anyway"
+        self.query_one("#reason", Input).display = view.require_typed is not None
         danger = view.danger or view.require_typed is not None
         self.set_class(danger, "danger")
         confirm = self.query_one("#confirm", Button)
@@ -124,10 +132,26 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
         confirm.disabled = bool(view.blocked) or event.value != view.require_typed
 
     @on(Input.Submitted, "#typed")
-    def _submitted(self, event: Input.Submitted) -> None:
+    def _name_submitted(self, event: Input.Submitted) -> None:
+        """The right name moves on to the reason; a wrong one stays where it is to be fixed."""
         event.stop()
         if not self.query_one("#confirm", Button).disabled:
+            self.query_one("#reason", Input).focus()
+
+    @on(Input.Submitted, "#reason")
+    def _reason_submitted(self, event: Input.Submitted) -> None:
+        """Enter on the reason is the yes; with the name still wrong, it points back there."""
+        event.stop()
+        if self.query_one("#confirm", Button).disabled:
+            self.query_one("#typed", Input).focus()
+        else:
             self._confirm()
+
+    @on(Input.Changed, "#reason")
+    def _reason_typed(self, event: Input.Changed) -> None:
+        if event.value:
+            event.input.placeholder = ASK_REASON
+            event.input.remove_class("-invalid")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -146,10 +170,20 @@ class ConfirmScreen(ModalScreen[Confirmation | None]):
             return
         confirmation = self.prompt.confirmation
         if view.require_typed is not None:
-            typed = self.query_one("#typed", Input).value
-            if typed != view.require_typed:
+            typed = self.query_one("#typed", Input)
+            if typed.value != view.require_typed:
+                typed.focus()
                 return
-            confirmation = confirmation.with_typed(typed)
+            reason = self.query_one("#reason", Input)
+            try:
+                why = override_reason(reason.value)
+            except Refused as refused:
+                reason.value = ""
+                reason.placeholder = str(refused)
+                reason.add_class("-invalid")
+                reason.focus()
+                return
+            confirmation = confirmation.with_typed(typed.value, why)
         self.dismiss(confirmation)
 
     def action_cancel(self) -> None:

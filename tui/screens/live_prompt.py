@@ -2,9 +2,10 @@
 
 A prompt is not a snapshot: its words follow the session as samples arrive, and when what a yes
 depends on moves (the verdict, a gate's status, the step, a revision: `Seen`) the confirmation
-behind it is issued afresh. A fresh confirmation forgets whatever was typed for the old one,
-needs the name typed where a gate does not pass at that instant, and names in its override
-record exactly the gates not passing then.
+behind it is issued afresh. A fresh confirmation forgets the name typed for the old one,
+needs the name typed (and a reason given) where a gate does not pass at that instant, and
+names in its override record exactly the gates not passing then. The reason is the person's
+own words, not an answer to one picture, so the screen keeps it across a reissue.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ class PromptView:
     button: str
     danger: bool
     require_typed: str | None
-    """The name to type before the yes counts; None when a plain yes is enough."""
+    """The name to type, and with it a reason why, before the yes counts (an override, which
+    the session records with both); None when a plain yes is enough."""
     blocked: str | None
     """Why confirming is not possible right now (a link down, the rollout ended)."""
     moved: tuple[str, ...]
@@ -104,5 +106,7 @@ class LivePrompt:
         if judgement.bake_remaining:
             text.append(f"\n• judge's bake: {format.duration(judgement.bake_remaining)} left")
         if self.action in PROMOTING and self.confirmation.overrides:
-            text.append("\nPromoting now overrides this, and the override is recorded.", "italic")
+            text.append(
+                "\nPromoting now overrides this, recorded with your name and why.", "italic"
+            )
         return text

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from backends.base import Capability, DeployBackend
 from backends.model import EventLevel, Expectation, Rollout, RolloutEvent
+from backends.text_safety import printable
 
 VERBS = {
     Capability.PROMOTE: "promote",
@@ -110,7 +111,8 @@ class Confirmation:
     """One explicit yes from the user: what they saw, what they agreed to, once.
 
     `overrides` names what was not healthy when the prompt was issued (failing or pending
-    gates, bake time left); promoting over them needs the service's name typed as `typed`.
+    gates, bake time left); promoting over them needs the service's name typed as `typed`
+    and a `reason`, both recorded with the override.
     `seen` is what the prompt showed; the session refuses the yes if that moved since (a
     command that acts without a prompt has none).
     """
@@ -122,15 +124,32 @@ class Confirmation:
     typed: str | None = None
     seen: Seen | None = None
     reason: str | None = None
-    """Why the person overrides what is not healthy, where they said (`promote --override`)."""
+    """Why the person overrides what is not healthy (`promote --override`, or the prompt), as
+    `override_reason` keeps it."""
 
-    def with_typed(self, typed: str) -> Confirmation:
-        return replace(self, typed=typed)
+    def with_typed(self, typed: str, reason: str | None = None) -> Confirmation:
+        return replace(self, typed=typed, reason=reason)
 
     @property
     def overriding(self) -> bool:
         """A promotion over something unhealthy: it needs the typed name and is logged."""
         return self.action in PROMOTING and bool(self.overrides)
+
+
+def override_reason(text: str) -> str:
+    """Why a person promotes over what is not healthy, as the override record keeps it.
+
+    The command line's `--override` and the prompt's reason field both pass through here:
+    someone reads these words later, beside the name and the gates, so they must say
+    something, on one line, with nothing that could rewrite a terminal.
+
+    Raises:
+        Refused: `text` says nothing (empty, or only spaces).
+    """
+    words = text.split()
+    if not words:
+        raise Refused('say why the gates are overridden, e.g. "hotfix"')
+    return printable(" ".join(words))
 
 
 def issue(
@@ -172,6 +191,8 @@ class Decisions:
                 f"{', '.join(confirmation.overrides)} not passing: type "
                 f"{service!r} to promote anyway"
             )
+        if confirmation.overriding:
+            override_reason(confirmation.reason or "")
 
     @asynccontextmanager
     async def spending(self, confirmation: Confirmation) -> AsyncIterator[None]:
