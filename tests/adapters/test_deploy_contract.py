@@ -2,10 +2,11 @@
 
 The session, the screen and the commands speak to every deploy system through one protocol, so
 each adapter must keep it alike: it lists and reads a rollout with step numbers a person can be
-shown counted from 1, follows it, and does every action it advertises with a fresh confirmation
-while refusing, in the one wording of backends/expectation.py and without changing anything, a
-confirmation the rollout has moved on from. What it does not advertise it refuses as Unsupported,
-and outside failures come back as the project's own errors.
+shown counted from 1, follows it (and the whole list, where it watches one), and does every
+action it advertises with a fresh confirmation while refusing, in the one wording of
+backends/expectation.py and without changing anything, a confirmation the rollout has moved on
+from. What it does not advertise it refuses as Unsupported, and outside failures come back as
+the project's own errors.
 
 Each adapter runs against the real thing where one can run here: the simulator on the virtual
 clock, the http adapter against `sim-serve` in-process, and the Kubernetes adapters against the
@@ -27,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from backends.base import Capability, DeployBackend
+from backends.base import Capability, DeployBackend, RolloutsChange, WatchesRollouts
 from backends.clock import VirtualClock
 from backends.errors import Conflict, NotFound, Unauthorized, Unreachable, Unsupported
 from backends.expectation import check_expectation
@@ -35,7 +36,7 @@ from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
 from backends.kubernetes import deployments as k8s
 from backends.kubernetes.argo import adapter as argo
 from backends.kubernetes.flagger import adapter as flagger
-from backends.model import Expectation, Rollout
+from backends.model import Expectation, Rollout, RolloutSummary
 from backends.replay.adapter import Replay
 from backends.simulator.adapter import Simulator
 from tests.helpers import argo_objects, deployment_objects, flagger_objects
@@ -267,6 +268,17 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 tried exactly where it is advertised. Flagger decides through the load tester's gates, so it
 advertises them only with `loadtester_url` set, as here."""
 
+BACKENDS: dict[str, type] = {
+    "simulator": Simulator,
+    "http": HttpDeployBackend,
+    "argo": argo.ArgoRolloutsBackend,
+    "kubernetes": k8s.DeploymentBackend,
+    "flagger": flagger.FlaggerBackend,
+    "replay": Replay,
+}
+LIST_WATCHES = tuple(name for name, cls in BACKENDS.items() if issubclass(cls, WatchesRollouts))
+"""The adapters that follow their whole list with a watch (the overview's WatchesRollouts)."""
+
 
 def adapters(*names: str) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("subject", names, indirect=True)
@@ -368,6 +380,30 @@ async def test_a_watch_starts_with_the_rollout_and_follows_a_change(subject: Sub
     assert moved.version != first.version
 
 
+async def about(stream: AsyncIterator[RolloutsChange], rollout_id: str) -> RolloutSummary:
+    """The next change that tells of `rollout_id`: other rollouts may move meanwhile."""
+    while True:
+        change = await asyncio.wait_for(anext(stream), WAIT)
+        for summary in [change] if isinstance(change, RolloutSummary) else change:
+            if summary.id == rollout_id:
+                return summary
+
+
+@adapters(*LIST_WATCHES)
+async def test_a_list_watch_starts_with_the_list_and_follows_a_change(subject: Subject):
+    backend = subject.backend
+    assert isinstance(backend, WatchesRollouts)
+    async with aclosing(backend.watch_rollouts()) as stream:
+        first = await asyncio.wait_for(anext(stream), WAIT)
+        assert isinstance(first, list), "the whole list first"
+        listed = await subject.backend.list_rollouts()
+        assert {s.id: s for s in first} == {s.id: s for s in listed}
+        await subject.move_on(subject.held)
+        moved = await about(stream, subject.rollout_id)
+    assert moved == (await subject.backend.get_rollout(subject.rollout_id)).summary()
+    assert moved != next(s for s in first if s.id == subject.rollout_id)
+
+
 # -- acting ---------------------------------------------------------------------------------------
 
 
@@ -442,3 +478,24 @@ async def test_refused_credentials_are_unauthorized(subject: Subject):
     with pytest.raises(Unauthorized) as caught:
         await subject.refused().get_rollout(subject.rollout_id)
     assert "wrong-token" not in str(caught.value)
+
+
+@adapters(*(name for name in REMOTE if name in LIST_WATCHES))
+async def test_a_list_watch_with_refused_credentials_is_unauthorized(subject: Subject):
+    assert subject.refused is not None
+    refused = subject.refused()
+    assert isinstance(refused, WatchesRollouts)
+    with pytest.raises(Unauthorized) as caught:
+        async with aclosing(refused.watch_rollouts()) as stream:
+            await asyncio.wait_for(anext(stream), WAIT)
+    assert "wrong-token" not in str(caught.value)
+
+
+@adapters(*(name for name in REMOTE if name in LIST_WATCHES))
+async def test_a_list_watch_of_a_server_that_went_away_is_unreachable(subject: Subject):
+    backend = subject.backend
+    assert isinstance(backend, WatchesRollouts)
+    await subject.stop()
+    with pytest.raises(Unreachable):
+        async with aclosing(backend.watch_rollouts()) as stream:
+            await asyncio.wait_for(anext(stream), WAIT)
