@@ -30,7 +30,7 @@ def toasts(app: RollwatchApp) -> list[Toast]:
     return list(app.screen.query(Toast))
 
 
-async def test_no_toast_for_the_rollout_under_its_own_prompt_and_help(clock: VirtualClock):
+async def test_no_toast_for_the_rollout_under_its_own_prompt_and_help(clock: VirtualClock) -> None:
     app, _ = demo_app(clock)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot, clock)
@@ -46,7 +46,7 @@ async def test_no_toast_for_the_rollout_under_its_own_prompt_and_help(clock: Vir
         app.clear_notifications()
         await pilot.pause()
 
-        alert(app, gate_failed(clock, app.session.rollout_id), bell=False)
+        alert(app, gate_failed(clock, watch.session.rollout_id), bell=False)
         await pilot.pause()
         assert len(app._notifications) == 0 and toasts(app) == []
 
