@@ -46,6 +46,13 @@ ERRORS: dict[str, type[BackendError]] = {
     "NotFound": NotFound,
     "BadResponse": BadResponse,
 }
+ANSWER_GRACE = 1.0
+"""Seconds after a replayed round in which a recorded answer still counts as its answer.
+
+The recorded session asked a moment after it started (it read the rollout first) and was
+answered a moment later still, while a replay asks exactly on the recording's clock: without
+this grace every replayed round would miss the answer its recorded round got, and show it a
+poll late (or, for a short recording, never)."""
 IDLE = 3600.0
 """Seconds a watch sleeps at a time once the recording has nothing more to tell."""
 
@@ -204,13 +211,14 @@ class Replay:
     async def query_range(
         self, query: MetricQuery, start: datetime, end: datetime, step: timedelta
     ) -> QueryResult:
-        """Every recorded point that had arrived by now, within [start, end], per revision.
+        """Every recorded point that had arrived by now (give or take `ANSWER_GRACE`), within
+        [start, end], per revision.
 
         The recorded session asked for the span it lacked, as this one does, so it gets the
         points the recorded one got; a failure recorded last before now is raised again.
         """
         key = (query.context.service, query.context.namespace, query.name)
-        now = self._now()
+        now = self._now() + ANSWER_GRACE
         answers = self._answers.get(key, [])
         arrived = bisect.bisect_right(self._arrivals[key], now) if answers else 0
         if not arrived:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from backends.clock import VirtualClock
-from backends.model import Expectation
+from backends.model import Expectation, MetricQuery, QueryResult
 from backends.simulator.adapter import Simulator
 from tui.session.demo import demo_wiring
 from tui.session.recording import Recorder
@@ -45,3 +47,38 @@ async def record_demo(
 async def _advance(clock: VirtualClock, seconds: float) -> None:
     for _ in range(round(seconds / TICK)):
         await clock.advance(TICK)
+
+
+class Distant:
+    """The simulator's metrics answered `latency` seconds after being asked, as over a network."""
+
+    def __init__(self, sim: Simulator, latency: float) -> None:
+        self.sim = sim
+        self.latency = latency
+
+    async def query_range(
+        self, query: MetricQuery, start: datetime, end: datetime, step: timedelta
+    ) -> QueryResult:
+        await self.sim.clock.sleep(self.latency)
+        return await self.sim.query_range(query, start, end, step)
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def record_short(path: Path, sim: Simulator, clock: VirtualClock, *, seconds: float) -> None:
+    """The demo's session over a store `Distant` by 0.3 s, quit after `seconds`: what
+    `rollwatch demo --record FILE` leaves when it is quit before its second round."""
+    recorder = Recorder(path, clock)
+    wired = recorder.wrap(replace(demo_wiring(sim), metrics=Distant(sim, 0.3)))
+    recorder.start(wired.config, sim.primary_id)
+    session = wired.session(sim.primary_id, read_only=True)
+    recorder.follow(session)
+    task = asyncio.create_task(session.run())
+    try:
+        await clock.advance(0)
+        await clock.advance(seconds)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        recorder.close()

@@ -9,7 +9,9 @@ import pytest
 
 from backends.clock import VirtualClock
 from backends.simulator.adapter import Simulator, SimulatorOptions
-from tui.app import RollwatchApp
+from tests.helpers.recordings import record_short
+from tui.app import RollwatchApp, replay_app
+from tui.screens.replay import TICK
 from tui.session.demo import SEED, START, demo_wiring
 from tui.session.recording import Recorder
 from tui.session.replaying import Player
@@ -55,3 +57,25 @@ async def test_a_recording_replays_to_the_same_screens(tmp_path, scenario, size)
     replayed = await screens(RollwatchApp(player.session), player.clock, size)
     for moment, (live, again) in enumerate(zip(recorded, replayed, strict=True)):
         assert again == live, f"{scenario} at {sum(MOMENTS[: moment + 1])}s differs"
+
+
+async def test_a_recording_quit_before_its_second_round_shows_its_first_answers(tmp_path):
+    """`demo --record` quit after a few seconds: the replay is over a moment after it starts,
+    and its screen must show the graphs the recorded one got, not empty ones."""
+    path = tmp_path / "short.jsonl"
+    clock = VirtualClock(START)
+    sim = Simulator(clock, SimulatorOptions(scenario="healthy", seed=SEED, actor="tester"))
+    await record_short(path, sim, clock, seconds=3)
+    player = Player(path)
+    app = replay_app(player, speed=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        # The replay plays on the screen's own timer, as it does for a person.
+        for _ in range(50):
+            if player.position >= player.length:
+                break
+            await pilot.pause(TICK / 10)
+        await pilot.pause()
+        windows = player.session.windows.values()
+        assert all(w.window(role).points for w in windows for role in w.roles), {
+            w.spec.name: [len(w.window(role).points) for role in w.roles] for w in windows
+        }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from backends.model import Expectation, MetricQuery, QueryContext
 from backends.replay.adapter import Replay
 from backends.replay.format import BadRecording, read_lines
 from backends.simulator.adapter import Simulator, SimulatorOptions
+from tests.helpers.recordings import Distant
 from tui.config.errors import ConfigError
 from tui.config.load import demo_config
 from tui.session.demo import SEED, START, demo_wiring
@@ -44,16 +46,28 @@ def state(session: Session) -> dict[str, object]:
     }
 
 
-async def record(path: Path, scenario: str, *, promote_at: int | None = None) -> list[dict]:
-    """The demo's session, recorded for MINUTES; its state after each minute."""
+async def record(
+    path: Path,
+    scenario: str,
+    *,
+    promote_at: int | None = None,
+    latency: float = 0.0,
+    offset: float = 0.0,
+) -> list[dict]:
+    """The demo's session, recorded for MINUTES; its state after each minute (plus `offset`)."""
     clock = VirtualClock(START)
     sim = Simulator(clock, SimulatorOptions(scenario=scenario, seed=SEED, actor="tester"))
     recorder = Recorder(path, clock)
-    wired = recorder.wrap(demo_wiring(sim))
+    wiring = demo_wiring(sim)
+    if latency:
+        wiring = replace(wiring, metrics=Distant(sim, latency))
+    wired = recorder.wrap(wiring)
     recorder.start(wired.config, sim.primary_id)
     session = wired.session(sim.primary_id)
     recorder.follow(session)
     task = asyncio.create_task(session.run())
+    await clock.advance(0)
+    await clock.advance(offset)
     states = []
     for minute in range(MINUTES):
         for _ in range(6):
@@ -83,6 +97,26 @@ async def test_a_replayed_session_sees_and_judges_what_the_recorded_one_did(tmp_
     await player.stop()
     for minute, (live, again) in enumerate(zip(recorded, replayed, strict=True)):
         assert again == live, f"minute {minute + 1} differs"
+
+
+async def test_answers_that_came_a_moment_after_the_round_replay_in_that_round(tmp_path):
+    """A store answers a few hundred milliseconds after it is asked; the replay asks exactly on
+    the recording's clock and must still see each answer in the round it belonged to.
+    Compared between rounds, when both have their answers."""
+    path = tmp_path / "run.jsonl"
+    recorded = await record(path, "healthy", latency=0.3, offset=5)
+    player = Player(path)
+    player.play()
+    await player.advance(5)
+    replayed = []
+    for _ in range(MINUTES):
+        await player.advance(60)
+        replayed.append(state(player.session))
+    await player.stop()
+    assert recorded[0]["points"] and any(recorded[0]["points"].values())
+    for minute, (live, again) in enumerate(zip(recorded, replayed, strict=True)):
+        assert again["points"] == live["points"], f"minute {minute + 1} differs"
+        assert again["verdict"] == live["verdict"], f"minute {minute + 1} differs"
 
 
 async def test_actions_and_overrides_are_recorded(tmp_path):
