@@ -48,6 +48,20 @@ async def test_a_failing_gate_is_told_once_per_gate(clock: VirtualClock):
     assert all(n.kind.bad for n in failed)
 
 
+async def test_a_gate_found_failing_after_the_end_is_not_told(clock: VirtualClock):
+    """The aborted rollout of the error-spike world, opened after its abort: its gates fail on
+    the first look, which is no news to act on."""
+    sim = Simulator(clock, SimulatorOptions(scenario="error-spike", seed=SEED, actor="tester"))
+    session = demo_session(sim, rollout_id="messaging/notifications")
+    told: list[Notice] = []
+    session.subscribe(Notices(session, told.append, already=False))
+    await run_for(clock, session, 2)
+    assert session.rollout is not None and session.rollout.phase.finished
+    judgement = session.judgement
+    assert judgement is not None and any(g.status.value == "fail" for g in judgement.gates)
+    assert told == []
+
+
 async def test_completion_and_abort_are_told(clock: VirtualClock):
     session, told = follow(clock, "healthy")
     task = asyncio.create_task(session.run())

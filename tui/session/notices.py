@@ -56,7 +56,8 @@ class Notices:
     A rollout that already waits when first seen is told (a pipeline's hook wants to know) unless
     `already` is off; one already finished is not (there is nothing left to decide). A session
     followed after it started (one judged in the background, then opened) counts what it already
-    shows as seen: only what happens from then on is told.
+    shows as seen: only what happens from then on is told. A gate found failing once the rollout
+    has ended is not told: nothing is left to decide, and its end was told.
     """
 
     def __init__(
@@ -77,8 +78,10 @@ class Notices:
             self._rollout_changed(update.rollout)
         elif isinstance(update, GatesChanged):
             failed = {g.name: g for g in update.judgement.gates if g.status == GateStatus.FAIL}
+            ended = self._rollout is not None and self._rollout.phase.finished
             for name in failed.keys() - self._failed:
-                self._notice(NoticeKind.GATE_FAILED, "gate failed", failed[name].explanation)
+                if not ended:
+                    self._notice(NoticeKind.GATE_FAILED, "gate failed", failed[name].explanation)
             self._failed = set(failed)
 
     def _rollout_changed(self, rollout: Rollout) -> None:
