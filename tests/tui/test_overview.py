@@ -7,13 +7,17 @@ from textual.widgets import Input, Static
 from backends.clock import VirtualClock
 from backends.model import Expectation, GateStatus
 from backends.simulator.adapter import Simulator, SimulatorOptions
+from tests.helpers.tui_helpers import screen_lines
 from tui.app import overview_app
 from tui.screens.attached import AttachedWatch
 from tui.screens.overview import OverviewScreen
 from tui.session.demo import SEED, demo_wiring
 from tui.session.overview import Overview, Urgency
+from tui.session.updates import EventsAdded, GatesChanged, MetricsChanged, Update
 from tui.virtual_app import demo_app, overview_demo_app, settle
 from tui.widgets.rollout_table import RolloutTable
+
+BRAILLE = {chr(c) for c in range(0x2801, 0x2900)} | set("▁▂▃▄▅▆▇█")
 
 
 def shown(app) -> list[str]:
@@ -84,7 +88,7 @@ async def test_every_row_has_rollwatchs_verdict_and_opening_one_shows_the_same(
 ):
     app, _ = overview_demo_app(clock, "error-spike")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, clock, 10)
+        await settle(pilot, clock)
         screen = app.screen
         assert isinstance(screen, OverviewScreen)
         rows = screen.overview.rows
@@ -93,11 +97,19 @@ async def test_every_row_has_rollwatchs_verdict_and_opening_one_shows_the_same(
         assert shown(app)[0] == "shop/checkout-api"
         assert rows["shop/checkout-api"].verdict == GateStatus.FAIL
         judged = screen.judges.sessions["shop/checkout-api"]
+        published: list[Update] = []
+        judged.subscribe(published.append)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, AttachedWatch)
         assert app.screen.session is judged, "opening does not start the evidence over"
         assert judged.judgement is not None and judged.judgement.status == GateStatus.FAIL
+        text = "\n".join(screen_lines(app))
+        assert "verdict  FAIL" in text, "the gates it holds are shown, with no update to wait for"
+        assert "paused: waiting for confirmation" in text, "and its events"
+        assert any(set(line) & BRAILLE for line in screen_lines(app)), "and its graphs"
+        news = (MetricsChanged, GatesChanged, EventsAdded)
+        assert not [u for u in published if isinstance(u, news)], "drawn from what it held"
 
 
 async def test_slash_filters_and_escape_clears(clock: VirtualClock):

@@ -79,10 +79,17 @@ class WatchScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        """Show what the session already holds: one judged in the background before it was
+        opened has its rollout, graphs, gates and events, and may publish nothing new soon."""
         self._apply_size()
         self._clock = self.set_interval(1.0, self._tick)
-        if self.session.rollout is not None:
-            self._show_rollout(self.session.rollout)
+        session = self.session
+        if session.rollout is not None:
+            self._show_rollout(session.rollout)
+            self._show_metrics(frozenset(session.windows))
+            self._show_gates()
+            self.query_one(EventLog).add(session.events)
+            self._show_links()
 
     def on_resize(self) -> None:
         self._apply_size()
