@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from backends.base import Capability, DeployBackend, RolloutsChange, WatchesRollouts
+from backends.base import Capability, DeployBackend, WatchesRollouts
 from backends.clock import VirtualClock
 from backends.errors import Conflict, NotFound, Unauthorized, Unreachable, Unsupported
 from backends.expectation import check_expectation
@@ -36,7 +36,7 @@ from backends.http.adapter import HttpDeployBackend, HttpDeployOptions
 from backends.kubernetes import deployments as k8s
 from backends.kubernetes.argo import adapter as argo
 from backends.kubernetes.flagger import adapter as flagger
-from backends.model import Expectation, Rollout, RolloutSummary
+from backends.model import Expectation, Rollout
 from backends.replay.adapter import Replay
 from backends.simulator.adapter import Simulator
 from tests.helpers import argo_objects, deployment_objects, flagger_objects
@@ -44,6 +44,7 @@ from tests.helpers.kube_fake import FakeKube, FakeLoadTester, build, options
 from tests.helpers.kube_fake import serving as kube_serving
 from tests.helpers.recordings import record_demo
 from tests.helpers.sim_server import serving
+from tests.helpers.watches import WAIT, about
 from tui.session.demo import START
 from tui.sim_serve.server import SimulatorApi
 
@@ -51,8 +52,6 @@ ADAPTERS = ("simulator", "http", "argo", "kubernetes", "flagger", "replay")
 REMOTE = ("http", "argo", "kubernetes", "flagger")
 """The adapters that reach a server, which can go away or refuse the credentials."""
 TOKEN = "s3cret-token"
-WAIT = 5.0
-"""Seconds a watch may take to deliver a snapshot before the test fails instead of hanging."""
 
 
 @dataclass
@@ -378,15 +377,6 @@ async def test_a_watch_starts_with_the_rollout_and_follows_a_change(subject: Sub
         moved = await asyncio.wait_for(anext(stream), WAIT)
     assert where(moved) == where(await subject.backend.get_rollout(subject.rollout_id))
     assert moved.version != first.version
-
-
-async def about(stream: AsyncIterator[RolloutsChange], rollout_id: str) -> RolloutSummary:
-    """The next change that tells of `rollout_id`: other rollouts may move meanwhile."""
-    while True:
-        change = await asyncio.wait_for(anext(stream), WAIT)
-        for summary in [change] if isinstance(change, RolloutSummary) else change:
-            if summary.id == rollout_id:
-                return summary
 
 
 @adapters(*LIST_WATCHES)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from backends.base import Capability, DeployBackend, RolloutsChange, WatchesRollouts
+from backends.base import Capability, DeployBackend, WatchesRollouts
 from backends.clock import VirtualClock
 from backends.errors import (
     BadResponse,
@@ -37,12 +37,11 @@ from backends.model import Expectation, Phase, RolloutSummary
 from backends.registry import AdapterContext, load_deploy
 from backends.simulator.adapter import Simulator
 from tests.helpers.sim_server import Running, serving
+from tests.helpers.watches import WAIT, about
 from tui.sim_serve.server import SimulatorApi
 
 ID = "shop/checkout-api"
 ROOT = Path(__file__).resolve().parents[2]
-WAIT = 5.0
-"""Seconds any single step may take before the test fails instead of hanging."""
 
 
 @pytest.fixture
@@ -129,13 +128,29 @@ async def test_a_dropped_watch_is_unreachable_and_a_new_watch_resumes(served, ba
     assert resumed.current_step == first.current_step + 1
 
 
-async def test_stopping_the_server_ends_open_watches_cleanly(served, backend):
-    async with aclosing(backend.watch_rollout(ID)) as stream:
+async def ends_when_the_server_stops(served: Running, watch: AsyncIterator[object]) -> None:
+    """Read the watch's first event, stop the server under it, and see the watch end, not fail."""
+    async with aclosing(watch) as stream:
         await asyncio.wait_for(anext(stream), WAIT)
         stopping = asyncio.create_task(served.stop())
         with pytest.raises(StopAsyncIteration):
             await asyncio.wait_for(anext(stream), WAIT)
     await asyncio.wait_for(stopping, WAIT)
+
+
+async def test_stopping_the_server_ends_open_watches_cleanly(served, backend):
+    await ends_when_the_server_stops(served, backend.watch_rollout(ID))
+
+
+async def up_to_a_keepalive(reply: httpx.Response) -> list[str]:
+    """The event stream's lines as sent, up to and with its first keepalive comment."""
+    lines: list[str] = []
+    async with asyncio.timeout(WAIT):
+        async for line in reply.aiter_lines():
+            lines.append(line)
+            if line == ": keepalive":
+                break
+    return lines
 
 
 async def test_a_quiet_watch_sends_keepalive_comments(sim):
@@ -145,12 +160,7 @@ async def test_a_quiet_watch_sends_keepalive_comments(sim):
         raw.stream("GET", f"{ROLLOUTS}/{ID}/watch") as reply,
     ):
         assert reply.headers["content-type"].startswith("text/event-stream")
-        lines: list[str] = []
-        async with asyncio.timeout(WAIT):
-            async for line in reply.aiter_lines():
-                lines.append(line)
-                if line == ": keepalive":
-                    break
+        lines = await up_to_a_keepalive(reply)
     version = (await sim.get_rollout(ID)).version
     assert lines[:2] == ["event: rollout", f"id: {version}"]
     assert json.loads(lines[2].removeprefix("data: "))["id"] == ID
@@ -158,15 +168,6 @@ async def test_a_quiet_watch_sends_keepalive_comments(sim):
 
 
 # -- the list watch ------------------------------------------------------------------------------
-
-
-async def about(stream: AsyncIterator[RolloutsChange], rollout_id: str) -> RolloutSummary:
-    """The next change that tells of `rollout_id`: others may move on the same tick."""
-    while True:
-        change = await asyncio.wait_for(anext(stream), WAIT)
-        for summary in [change] if isinstance(change, RolloutSummary) else change:
-            if summary.id == rollout_id:
-                return summary
 
 
 def keepalives_sent(api: SimulatorApi, count: int) -> asyncio.Event:
@@ -213,12 +214,7 @@ async def test_the_list_watch_on_the_wire(sim):
         for value in ("true", "1"):
             async with raw.stream("GET", ROLLOUTS, params={"watch": value}) as reply:
                 assert reply.headers["content-type"].startswith("text/event-stream")
-                lines: list[str] = []
-                async with asyncio.timeout(WAIT):
-                    async for line in reply.aiter_lines():
-                        lines.append(line)
-                        if line == ": keepalive":
-                            break
+                lines = await up_to_a_keepalive(reply)
             assert lines[0] == "event: list"
             assert json.loads(lines[1].removeprefix("data: ")) == listed
             assert lines[2:] == ["", ": keepalive"]
@@ -275,12 +271,7 @@ async def test_a_dropped_list_watch_is_unreachable_and_a_stopped_one_ends(served
         served.drop_connections()
         with pytest.raises(Unreachable, match="the watch of the rollout list dropped"):
             await asyncio.wait_for(anext(stream), WAIT)
-    async with aclosing(backend.watch_rollouts()) as stream:
-        await asyncio.wait_for(anext(stream), WAIT)
-        stopping = asyncio.create_task(served.stop())
-        with pytest.raises(StopAsyncIteration):
-            await asyncio.wait_for(anext(stream), WAIT)
-    await asyncio.wait_for(stopping, WAIT)
+    await ends_when_the_server_stops(served, backend.watch_rollouts())
 
 
 async def test_the_list_watch_needs_the_token_too(sim):

@@ -8,7 +8,6 @@ screen and checked against the result the gate returned.
 from __future__ import annotations
 
 import math
-import random
 import re
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from textual.app import App, ComposeResult
 
 from backends.clock import VirtualClock
 from backends.model import Point, Role
+from tests.helpers.gate_data import NOW, errors, latency, noisy
 from tests.helpers.tui_helpers import screen_lines
 from tui.judge.data import MetricData
 from tui.judge.result import Estimate, JudgedGate
@@ -25,7 +25,6 @@ from tui.judge.specs import (
     ContinuousGate,
     CountGate,
     GateSpec,
-    MetricSpec,
     RateGate,
 )
 from tui.judge.text import estimate_text
@@ -34,34 +33,17 @@ from tui.session.windows import MetricWindow
 from tui.virtual_app import demo_app, settle
 from tui.widgets.metric_row import MetricRow
 
-NOW = 1_800_000_000.0
-LATENCY = MetricSpec(name="p99 latency", query="q", unit="ms")
-ERRORS = MetricSpec(name="errors", query="q", unit="errors/s")
-REQUESTS = MetricSpec(name="requests", query="q", unit="requests/s", better="higher")
 N = 60
 
 
-def series(values: list[float]) -> list[tuple[float, float]]:
-    return [(NOW - 10.0 * (N - 1 - i), v) for i, v in enumerate(values)]
+def latency_of(factor: float) -> dict[str, MetricData]:
+    """The canary's latency `factor` times stable's, give or take the noise."""
+    return latency(noisy(1, N, 180 * factor), noisy(2, N, 180))
 
 
-def noisy(seed: int, centre: float) -> list[float]:
-    rng = random.Random(seed)
-    return [centre * math.exp(rng.gauss(0, 0.12)) for _ in range(N)]
-
-
-def latency(factor: float) -> dict[str, MetricData]:
-    return {
-        "p99 latency": MetricData(LATENCY, series(noisy(2, 180)), series(noisy(1, 180 * factor)))
-    }
-
-
-def errors(canary: float) -> dict[str, MetricData]:
+def errors_of(canary: float) -> dict[str, MetricData]:
     """Errors per second: stable 0.2 % of 200 requests a second, the canary's of 5 as given."""
-    return {
-        "errors": MetricData(ERRORS, series(noisy(4, 0.4)), series(noisy(3, canary))),
-        "requests": MetricData(REQUESTS, series([200.0] * N), series([5.0] * N)),
-    }
+    return errors(noisy(3, N, canary), noisy(4, N, 0.4))
 
 
 COUNT = CountGate(name="errors", numerator="errors", denominator="requests")
@@ -69,13 +51,13 @@ RATE = RateGate(name="errors", numerator="errors", denominator="requests")
 CONTINUOUS = ContinuousGate(name="p99", metric="p99 latency", allowed_increase=1.1)
 COMPARE = CompareGate(name="p99", metric="p99 latency")
 CASES = [
-    (COUNT, errors(0.0105), "rates"),
-    (COUNT, errors(0.06), "rates"),
-    (RATE, errors(0.011), "rates"),
-    (CONTINUOUS, latency(1.04), "values"),
-    (CONTINUOUS, latency(1.5), "values"),
-    (COMPARE, latency(0.97), "values"),
-    (COMPARE, latency(1.3), "values"),
+    (COUNT, errors_of(0.0105), "rates"),
+    (COUNT, errors_of(0.06), "rates"),
+    (RATE, errors_of(0.011), "rates"),
+    (CONTINUOUS, latency_of(1.04), "values"),
+    (CONTINUOUS, latency_of(1.5), "values"),
+    (COMPARE, latency_of(0.97), "values"),
+    (COMPARE, latency_of(1.3), "values"),
 ]
 
 

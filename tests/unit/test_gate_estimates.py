@@ -4,19 +4,17 @@ its line states, and the few words the label beside its graph writes it in."""
 from __future__ import annotations
 
 import math
-import random
-from collections.abc import Sequence
 
 import pytest
 
 from backends.model import GateStatus
+from tests.helpers.gate_data import NOW, errors, latency, noisy
 from tui.judge.data import Memory, MetricData
 from tui.judge.result import Estimate, JudgedGate
 from tui.judge.specs import (
     CompareGate,
     ContinuousGate,
     CountGate,
-    MetricSpec,
     RateGate,
     RelativeGate,
     ThresholdGate,
@@ -24,33 +22,13 @@ from tui.judge.specs import (
 from tui.judge.text import estimate_text
 from tui.judge.verdict import evaluate_gate
 
-NOW = 1_800_000_000.0
-LATENCY = MetricSpec(name="p99 latency", query="q", unit="ms")
-ERRORS = MetricSpec(name="errors", query="q", unit="errors/s")
-REQUESTS = MetricSpec(name="requests", query="q", unit="requests/s", better="higher")
 LABEL_CELLS = 15
 """The label's 17 cells (20, less its padding and rule) less the badge's mark and a space."""
 
 
-def series(values: Sequence[float]) -> list[tuple[float, float]]:
-    return [(NOW - 10.0 * (len(values) - 1 - i), v) for i, v in enumerate(values)]
-
-
-def lognormal(seed: int, n: int, factor: float = 1.0) -> list[float]:
-    rng = random.Random(seed)
-    return [180.0 * factor * math.exp(rng.gauss(0, 0.12)) for _ in range(n)]
-
-
-def latency(canary: list[float], stable: list[float]) -> dict[str, MetricData]:
-    return {"p99 latency": MetricData(LATENCY, series(stable), series(canary))}
-
-
 def counts(canary_errors: float, stable_errors: float, n: int = 30) -> dict[str, MetricData]:
-    """Errors per second as given on each side, 5 and 200 requests a second."""
-    return {
-        "errors": MetricData(ERRORS, series([stable_errors] * n), series([canary_errors] * n)),
-        "requests": MetricData(REQUESTS, series([200.0] * n), series([5.0] * n)),
-    }
+    """Errors per second as given on each side, steady for `n` samples."""
+    return errors([canary_errors] * n, [stable_errors] * n)
 
 
 def geometric_mean(values: list[float]) -> float:
@@ -84,7 +62,7 @@ def test_a_failed_count_keeps_the_estimate_it_failed_on() -> None:
 
 
 def test_continuous_estimates_the_ratio_of_geometric_means_its_line_states() -> None:
-    canary, stable = lognormal(1, 60, 1.03), lognormal(2, 60)
+    canary, stable = noisy(1, 60, 180 * 1.03), noisy(2, 60, 180)
     gate = ContinuousGate(name="p99", metric="p99 latency", allowed_increase=1.2)
     result = evaluate_gate(gate, latency(canary, stable), NOW)
     estimate = judged(result)
@@ -98,7 +76,7 @@ def test_continuous_estimates_the_ratio_of_geometric_means_its_line_states() -> 
 
 
 def test_compare_estimates_the_ratio_of_the_means_it_ranked() -> None:
-    canary, stable = lognormal(3, 30, 1.4), lognormal(4, 30)
+    canary, stable = noisy(3, 30, 180 * 1.4), noisy(4, 30, 180)
     result = evaluate_gate(
         CompareGate(name="p99", metric="p99 latency"), latency(canary, stable), NOW
     )
@@ -134,7 +112,7 @@ def test_rate_with_no_stable_events_estimates_an_unbounded_ratio() -> None:
     ids=["threshold", "relative"],
 )
 def test_a_gate_on_an_aggregate_leaves_its_number_to_the_graph(gate: object) -> None:
-    result = evaluate_gate(gate, latency(lognormal(5, 30), lognormal(6, 30)), NOW)  # type: ignore[arg-type]
+    result = evaluate_gate(gate, latency(noisy(5, 30, 180), noisy(6, 30, 180)), NOW)  # type: ignore[arg-type]
     assert isinstance(result, JudgedGate) and result.estimate is None
 
 
