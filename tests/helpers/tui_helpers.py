@@ -1,12 +1,17 @@
-"""Waiting for the app in Pilot tests; the demo app and `settle` are tui.virtual_app's."""
+"""Driving the app in Pilot tests and waiting for it; the demo app and `settle` are
+tui.virtual_app's."""
 
 from __future__ import annotations
 
 import io
 
 from rich.console import Console
+from textual.pilot import Pilot
 
+from backends.clock import VirtualClock
 from tui.app import RollwatchApp
+from tui.screens.confirm import ConfirmScreen
+from tui.virtual_app import settle
 
 
 async def actions_done(app: RollwatchApp) -> None:
@@ -14,6 +19,21 @@ async def actions_done(app: RollwatchApp) -> None:
     actions = [w for w in app.workers if w.group == "actions"]
     if actions:
         await app.workers.wait_for_complete(actions)
+
+
+async def actions_settled(app: RollwatchApp, pilot: Pilot[None], clock: VirtualClock) -> None:
+    """Wait for the confirmed action, then for the screen to show what it did."""
+    await actions_done(app)
+    await settle(pilot, clock)
+
+
+async def open_prompt(pilot: Pilot[None], key: str = "p") -> ConfirmScreen:
+    """Press an action's key and hand back the prompt it opened, failing if it opened none."""
+    await pilot.press(key)
+    await pilot.pause()
+    prompt = pilot.app.screen
+    assert isinstance(prompt, ConfirmScreen), f"{key!r} opened {prompt!r}"
+    return prompt
 
 
 def screen_lines(app: RollwatchApp) -> list[str]:

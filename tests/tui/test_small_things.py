@@ -13,8 +13,7 @@ from textual.widgets import Button, Input
 
 import tui.app
 from backends.clock import VirtualClock
-from tests.helpers.tui_helpers import screen_lines
-from tui.screens.confirm import ConfirmScreen
+from tests.helpers.tui_helpers import open_prompt, screen_lines
 from tui.virtual_app import demo_app, settle
 
 
@@ -60,10 +59,7 @@ async def test_the_failing_gate_prompt_fits_a_60x20_terminal(clock: VirtualClock
     app, _ = demo_app(clock, "latency-regression")
     async with app.run_test(size=(60, 20)) as pilot:
         await settle(pilot, clock)
-        await pilot.press("p")
-        await pilot.pause()
-        prompt = app.screen
-        assert isinstance(prompt, ConfirmScreen)
+        prompt = await open_prompt(pilot)
         assert prompt.query_one("#typed", Input).display
         assert prompt.query_one("#reason", Input).display
         for widget in (*prompt.query(Button), *prompt.query(Input)):

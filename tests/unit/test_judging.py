@@ -16,7 +16,7 @@ from backends.errors import Unreachable
 from backends.model import GateStatus, MetricQuery, QueryResult, Rollout
 from backends.simulator.adapter import Simulator, SimulatorOptions
 from tui.session.demo import SEED, demo_wiring
-from tui.session.judging import PACE, Judges
+from tui.session.judging import AT_ONCE, PACE, Judges
 from tui.session.overview import Overview, Urgency
 from tui.session.wiring import Wiring
 
@@ -30,10 +30,17 @@ def world(clock: VirtualClock, scenario: str = "healthy") -> tuple[Simulator, Wi
 
 
 @asynccontextmanager
-async def running(overview: Overview, judges: Judges) -> AsyncIterator[None]:
+async def judging(
+    clock: VirtualClock, sim: Simulator, wiring: Wiring, at_once: int = AT_ONCE
+) -> AsyncIterator[tuple[Overview, Judges]]:
+    """The overview of `sim`'s rollouts with their judges, both running from the clock's first
+    tick until the block ends."""
+    overview = Overview(sim, clock)
+    judges = Judges(overview, wiring.session, at_once=at_once)
     tasks = [asyncio.create_task(overview.run()), asyncio.create_task(judges.run())]
     try:
-        yield
+        await clock.advance(0)
+        yield overview, judges
     finally:
         for task in tasks:
             task.cancel()
@@ -42,10 +49,7 @@ async def running(overview: Overview, judges: Judges) -> AsyncIterator[None]:
 
 async def test_every_rollout_in_progress_is_judged_without_being_opened(clock: VirtualClock):
     sim, wiring = world(clock, "error-spike")
-    overview = Overview(sim, clock)
-    judges = Judges(overview, wiring.session)
-    async with running(overview, judges):
-        await clock.advance(0)
+    async with judging(clock, sim, wiring) as (overview, judges):
         await clock.advance(30)
         in_progress = {rid for rid, row in overview.rows.items() if not row.summary.phase.finished}
         assert in_progress == set(overview.rows) - FINISHED_AT_START
@@ -62,10 +66,7 @@ async def test_every_rollout_in_progress_is_judged_without_being_opened(clock: V
 
 async def test_the_verdict_in_the_list_is_the_opened_sessions_verdict(clock: VirtualClock):
     sim, wiring = world(clock, "error-spike")
-    overview = Overview(sim, clock)
-    judges = Judges(overview, wiring.session)
-    async with running(overview, judges):
-        await clock.advance(0)
+    async with judging(clock, sim, wiring) as (overview, judges):
         await clock.advance(30)
         judged = judges.sessions[CHECKOUT]
         session = judges.adopt(CHECKOUT)
@@ -83,10 +84,7 @@ async def test_the_verdict_in_the_list_is_the_opened_sessions_verdict(clock: Vir
 
 async def test_a_finished_rollout_keeps_its_verdict_and_is_no_longer_judged(clock: VirtualClock):
     sim, wiring = world(clock)
-    overview = Overview(sim, clock)
-    judges = Judges(overview, wiring.session)
-    async with running(overview, judges):
-        await clock.advance(0)
+    async with judging(clock, sim, wiring) as (overview, judges):
         await clock.advance(30)
         assert overview.rows["shop/payments"].judged
         verdict = overview.rows["shop/payments"].verdict
@@ -130,10 +128,7 @@ async def test_only_a_few_rollouts_are_judged_at_once(clock: VirtualClock):
     sim, wiring = world(clock)
     store = HeldStore(sim)
     wiring.metrics = store
-    overview = Overview(sim, clock)
-    judges = Judges(overview, wiring.session, at_once=2)
-    async with running(overview, judges):
-        await clock.advance(0)
+    async with judging(clock, sim, wiring, at_once=2) as (overview, judges):
         for _ in range(5):
             await asyncio.sleep(0)
         assert store.most == 2 and len(judges.judging) == 3
@@ -167,10 +162,7 @@ async def test_a_rollout_that_cannot_be_read_is_tried_again_and_the_others_go_on
 ):
     sim, wiring = world(clock, "error-spike")
     wiring.deploy = FlakyDeploy(sim, CHECKOUT, failures=2)  # type: ignore[assignment]
-    overview = Overview(sim, clock)
-    judges = Judges(overview, wiring.session)
-    async with running(overview, judges):
-        await clock.advance(0)
+    async with judging(clock, sim, wiring) as (overview, _judges):
         assert not overview.rows[CHECKOUT].judged
         assert overview.rows["catalog/inventory"].judged
         for _ in range(2):
@@ -202,10 +194,7 @@ async def test_a_store_that_goes_down_turns_the_verdicts_pending(clock: VirtualC
     sim, wiring = world(clock)
     store = DownStore(sim)
     wiring.metrics = store
-    overview = Overview(sim, clock)
-    judges = Judges(overview, wiring.session)
-    async with running(overview, judges):
-        await clock.advance(0)
+    async with judging(clock, sim, wiring) as (overview, judges):
         await clock.advance(30)
         assert overview.rows[CHECKOUT].verdict == GateStatus.PASS
         store.down = True
@@ -220,10 +209,7 @@ async def test_a_store_that_goes_down_turns_the_verdicts_pending(clock: VirtualC
 async def test_a_background_rollout_is_judged_at_the_slower_pace(clock: VirtualClock):
     """A third of the queries an opened rollout makes: the list's verdicts need less."""
     sim, wiring = world(clock)
-    overview = Overview(sim, clock)
-    judges = Judges(overview, wiring.session)
-    async with running(overview, judges):
-        await clock.advance(0)
+    async with judging(clock, sim, wiring):
         before = sim.queries
         await clock.advance(PACE - 1)
         assert sim.queries == before, "no round before the pace"
