@@ -15,7 +15,7 @@ from tui.session.demo import SEED, demo_wiring
 from tui.session.overview import Overview, Urgency
 from tui.session.updates import EventsAdded, GatesChanged, MetricsChanged, Update
 from tui.virtual_app import demo_app, overview_demo_app, settle
-from tui.widgets.rollout_table import RolloutTable
+from tui.widgets.rollout_table import MAX_NAME, MIN_NAME, RolloutTable, layout
 
 BRAILLE = {chr(c) for c in range(0x2801, 0x2900)} | set("▁▂▃▄▅▆▇█")
 
@@ -214,3 +214,12 @@ async def test_o_on_the_watch_screen_opens_its_change(clock: VirtualClock, monke
         assert opened == ["https://git.example.com/shop/pulls/4821"]
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Open the change" in titles
+
+
+def test_a_wide_terminal_keeps_each_rows_numbers_near_its_name():
+    def name_width(width: int) -> int:
+        return dict((column.title, size) for column, size in layout(width))["ROLLOUT"]
+
+    assert name_width(250) == name_width(160) == MAX_NAME
+    assert MIN_NAME <= name_width(80) < MAX_NAME
+    assert sum(size + 1 for _, size in layout(250)) < 250 // 2 + MAX_NAME

@@ -2,7 +2,8 @@
 
 A list of two hundred rollouts that changes every few seconds must not rebuild two hundred rows:
 this is a Line API widget, so a change costs a sort of plain rows and the redraw of the lines on
-screen. Columns are laid out for the width there is; the service name takes what is left.
+screen. Columns are laid out for the width there is; the service name takes what is left, up to
+a width past which the eye would lose the row between the name and its numbers.
 """
 
 from __future__ import annotations
@@ -103,14 +104,17 @@ BOLD = Style(bold=True)
 MARK = 2
 """The urgency mark and its gap, left of every row."""
 MIN_NAME = 12
+MAX_NAME = 40
+"""Wider than most service names; past it the line's right end stays blank."""
 
 
 @lru_cache(maxsize=8)
 def layout(width: int) -> tuple[tuple[Column, int], ...]:
-    """The columns that fit `width`, with their widths; the rollout's name takes the rest."""
+    """The columns that fit `width`, with their widths; the rollout's name takes the rest, up to
+    MAX_NAME."""
     shown = [c for c in COLUMNS if width >= c.wide]
     fixed = sum(c.width + 1 for c in shown if c.width) + MARK
-    name = max(MIN_NAME, width - fixed)
+    name = min(MAX_NAME, max(MIN_NAME, width - fixed))
     return tuple((c, c.width or name) for c in shown)
 
 
