@@ -20,7 +20,7 @@ from backends.errors import Unreachable
 from backends.model import Expectation, Rollout
 from tui import format
 from tui.cli import output
-from tui.cli.arguments import rollout_id
+from tui.cli.arguments import add_rollout_id
 from tui.cli.outcome import after_lost_answer
 from tui.cli.promotion import judge_promotion, promote
 from tui.cli.records import record
@@ -58,9 +58,7 @@ def add_command(
         name, help=summary, description=f"{summary[0].upper()}{summary[1:]}.", epilog=EPILOG
     )
     parser.set_defaults(action=action)
-    parser.add_argument(
-        "id", metavar="ID", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
-    )
+    add_rollout_id(parser)
     if action == Capability.PROMOTE:
         parser.add_argument("--full", action="store_true", help="skip every remaining step")
         parser.add_argument(

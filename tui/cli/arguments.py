@@ -37,6 +37,18 @@ def rollout_id(text: str) -> str:
     return text
 
 
+def add_rollout_id(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
+    """The rollout's id, the command's one positional argument; `optional` where the command
+    picks the rollout itself when none is given."""
+    parser.add_argument(
+        "id",
+        metavar="ID",
+        nargs="?" if optional else None,
+        type=rollout_id,
+        help="rollout id, e.g. shop/checkout-api",
+    )
+
+
 def speed(text: str) -> float:
     """How many times faster than real time the simulator runs, within what it can show.
 

@@ -14,7 +14,7 @@ import shlex
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from tui.cli.arguments import UsageError, rollout_id
+from tui.cli.arguments import UsageError, add_rollout_id
 
 ROLLOUT_PARAM = "rollout"
 """The query parameter `rollwatch serve` reads the rollout to open from."""
@@ -29,9 +29,7 @@ def add_command(
         description="Print one line telling the change's author how to watch this rollout: "
         "the rollwatch command, the ssh command (--ssh) or the browser address (--web).",
     )
-    parser.add_argument(
-        "id", metavar="ID", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
-    )
+    add_rollout_id(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--ssh", metavar="HOST", help="watch on HOST over ssh (e.g. ops@bastion)")
     where.add_argument(

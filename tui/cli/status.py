@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from tui.cli import output
-from tui.cli.arguments import rollout_id
+from tui.cli.arguments import add_rollout_id
 from tui.cli.records import json_document, record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.config.secrets import secret_mask
@@ -22,9 +22,7 @@ def add_command(
         description="Print a rollout's phase, step, revisions, change, gates and verdict. "
         "Without an id: the only rollout, else the first in progress.",
     )
-    parser.add_argument(
-        "id", metavar="ID", nargs="?", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
-    )
+    add_rollout_id(parser, optional=True)
     parser.add_argument("--json", action="store_true", help="print a JSON rollout record")
     add_source_options(parser)
     return parser

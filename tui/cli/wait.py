@@ -21,7 +21,7 @@ from backends.model import GateStatus, Phase, Rollout
 from backends.text_safety import SecretMask, printable
 from tui import format
 from tui.cli import output
-from tui.cli.arguments import duration, rollout_id
+from tui.cli.arguments import add_rollout_id, duration
 from tui.cli.records import RolloutRecord, json_line, record
 from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.config.secrets import secret_mask
@@ -46,9 +46,7 @@ def add_command(
         description="Exit 0 when the rollout completes, 1 when a gate fails or it is aborted, "
         "3 on timeout. Without an id: the only rollout, else the first in progress.",
     )
-    parser.add_argument(
-        "id", metavar="ID", nargs="?", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
-    )
+    add_rollout_id(parser, optional=True)
     parser.add_argument("--timeout", type=duration, metavar="D", help="give up after D (e.g. 30m)")
     parser.add_argument("--json", action="store_true", help="one JSON rollout record per line")
     hooks = parser.add_argument_group(

@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.cli.arguments import UsageError, rollout_id
+from tui.cli.arguments import UsageError, add_rollout_id
 from tui.cli.source import add_source_options, chosen_rollout, wiring
 from tui.session.live import Session
 from tui.session.overview import Overview
@@ -32,9 +32,7 @@ def add_command(
         "Without an id: the overview of every rollout, those that need a person first; Enter "
         "watches one, Escape comes back.",
     )
-    parser.add_argument(
-        "id", metavar="ID", nargs="?", type=rollout_id, help="rollout id, e.g. shop/checkout-api"
-    )
+    add_rollout_id(parser, optional=True)
     add_source_options(parser)
     parser.add_argument(
         "--read-only",
