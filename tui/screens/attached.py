@@ -1,8 +1,9 @@
 """Watching a rollout chosen in the overview, and coming back to the list.
 
 Each rollout opened from the overview keeps its session (and its screen) until the app ends:
-its gates keep judging while the person looks at another one, its verdict ranks its row, and
-coming back finds the graphs, gates and events where they were. Its notices (a gate failing,
+the session the overview's judges made for it (`Judges.adopt`), so its verdict keeps ranking
+its row through them, its gates keep judging while the person looks at another one, and coming
+back finds the graphs, gates and events where they were. Its notices (a gate failing,
 a pause for a decision, the end) reach the person wherever they are in the app.
 """
 
@@ -15,10 +16,10 @@ from textual.dom import DOMNode
 
 from tui.messages import SessionUpdate
 from tui.screens.watch import WatchScreen
-from tui.session.live import Session
+from tui.session.judging import Judges
 from tui.session.notices import Notice, Notices
 from tui.session.overview import Overview
-from tui.session.updates import GatesChanged, RolloutChanged, Update
+from tui.session.updates import RolloutChanged, Update
 
 
 class AttachedWatch(WatchScreen):
@@ -45,19 +46,19 @@ class Attachments:
         self,
         owner: DOMNode,
         overview: Overview,
-        open_session: Callable[[str], Session],
+        judges: Judges,
         tell: Callable[[Notice], None],
     ) -> None:
         self._owner = owner
         self._overview = overview
-        self._open = open_session
+        self._judges = judges
         self._tell = tell
         self.screens: dict[str, AttachedWatch] = {}
 
     def screen(self, rollout_id: str) -> AttachedWatch:
         """The rollout's watch screen, its session started the first time it is asked for."""
         if rollout_id not in self.screens:
-            session = self._open(rollout_id)
+            session = self._judges.adopt(rollout_id)
             screen = AttachedWatch(session)
             self.screens[rollout_id] = screen
             self._owner.app.install_screen(screen, name=f"watch {rollout_id}")
@@ -69,6 +70,4 @@ class Attachments:
     def _forward(self, screen: AttachedWatch, update: Update) -> None:
         if isinstance(update, RolloutChanged):
             self._overview.seen(update.rollout)
-        elif isinstance(update, GatesChanged):
-            self._overview.judged(screen.session.rollout_id, update.judgement.status)
         screen.post_message(SessionUpdate(update))

@@ -87,7 +87,7 @@ class OverviewScreen(Screen[None]):
         self.read_only = read_only
         self.judges = Judges(overview, open_session)
         self.attachments = Attachments(
-            self, overview, self.judges.adopt, lambda notice: alert(self.app, notice, bell=bell)
+            self, overview, self.judges, lambda notice: alert(self.app, notice, bell=bell)
         )
         self.query_text = ""
         self._shown: dict[str, Text] = {}

@@ -79,8 +79,8 @@ class Notices:
         elif isinstance(update, GatesChanged):
             failed = {g.name: g for g in update.judgement.gates if g.status == GateStatus.FAIL}
             ended = self._rollout is not None and self._rollout.phase.finished
-            for name in failed.keys() - self._failed:
-                if not ended:
+            if not ended:
+                for name in failed.keys() - self._failed:
                     self._notice(NoticeKind.GATE_FAILED, "gate failed", failed[name].explanation)
             self._failed = set(failed)
 
